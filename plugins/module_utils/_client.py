@@ -1,0 +1,322 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection.
+# Breaking changes can occur at any time.
+
+"""The one place that talks to the Atlas Administration API.
+
+It owns the wire: one requests.Session per module run, the versioned media types, authentication,
+bounded retries with backoff and jitter, pagination, the server's clock, and the mapping of Atlas
+`ApiError` bodies to one exception type. It never calls fail_json and never puts a credential in an
+exception, warning or log line: callers decide how to report.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import random
+import re
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from urllib.parse import quote, urlsplit
+
+try:
+    import requests
+    from requests import exceptions as req_exc
+    from urllib3 import exceptions as urllib3_exc
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as import_error:  # reported by the modules with missing_required_lib
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = import_error
+
+from ._auth import TOKEN_PATH, select_auth
+
+COLLECTION_VERSION = '1.0.0'
+USER_AGENT = 'cloudops.atlas/' + COLLECTION_VERSION
+# Every Service Accounts operation is published under this one resource version.
+SERVICE_ACCOUNTS_API_VERSION = '2024-08-05'
+PAGE_SIZE = 500
+RETRY_AFTER_CAP = 60.0
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 30.0
+# Statuses that say "try again later". For a POST, 502 and 504 come from a gateway that may have
+# forwarded the request, so they are reported as an unknown outcome instead (see AtlasOutcomeUnknown).
+RETRY_STATUSES = frozenset((429, 502, 503, 504))
+POST_AMBIGUOUS_STATUSES = frozenset((502, 504))
+
+
+def media_type(version):
+    return 'application/vnd.atlas.%s+json' % version
+
+
+def api_path(template, **ids):
+    """Fill a path template with URL-quoted identifiers, so user input never shapes the URL."""
+    return template.format(**dict((key, quote(str(value), safe='')) for key, value in ids.items()))
+
+
+class AtlasError(Exception):
+    """Base of the errors raised by the client."""
+
+
+class AtlasApiError(AtlasError):
+    """Atlas answered with an error (an ApiError body when it sent one)."""
+
+    def __init__(self, status, error_code, detail=None, reason=None, parameters=None, attempts=1):
+        self.status = status
+        self.error_code = error_code
+        self.detail = detail
+        self.reason = reason
+        self.parameters = parameters
+        self.attempts = attempts
+        super(AtlasApiError, self).__init__(str(self))
+
+    def __str__(self):
+        text = '[%s] %s' % (self.error_code, self.detail or self.reason or 'HTTP %s' % self.status)
+        if self.attempts > 1:
+            text += ' (gave up after %d attempts)' % self.attempts
+        return text
+
+    def to_dict(self):
+        return dict(status=self.status, error_code=self.error_code, detail=self.detail, reason=self.reason,
+                    parameters=self.parameters)
+
+    @classmethod
+    def from_response(cls, response, attempts=1):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = {}
+        return cls(response.status_code, body.get('errorCode') or 'HTTP_%d' % response.status_code,
+                   detail=body.get('detail') or body.get('error_description'),
+                   reason=body.get('reason') or response.reason, parameters=body.get('parameters'),
+                   attempts=attempts)
+
+
+class AtlasConnectionError(AtlasError):
+    """The API could not be reached, or the connection failed (DNS, refused, TLS, timeout)."""
+
+    status = None
+    error_code = 'CONNECTION_ERROR'
+
+    def to_dict(self):
+        return dict(status=None, error_code=self.error_code, detail=str(self), reason=None, parameters=None)
+
+
+class AtlasOutcomeUnknown(AtlasConnectionError):
+    """A POST was sent but its response was lost: Atlas may or may not have applied it.
+
+    Never retried blindly: the resource layer re-reads and only creates again when nothing appeared.
+    """
+
+    error_code = 'OUTCOME_UNKNOWN'
+
+
+def _short_reason(exc):
+    """A readable cause for a requests exception, without object reprs or request details."""
+    text = str(exc)
+    match = re.search(r'\[Errno -?\d+\][^)\'"]*', text)
+    if match:
+        return match.group(0).strip().rstrip(',')
+    for candidate in ('certificate verify failed[^)\'"]*', 'Connection reset by peer', 'Connection aborted',
+                      'Remote end closed connection without response', 'Name or service not known'):
+        match = re.search(candidate, text)
+        if match:
+            return match.group(0).strip()
+    return type(exc).__name__
+
+
+def _never_reached_server(exc):
+    """True when the request provably never left this host (so even a POST can be retried)."""
+    if isinstance(exc, req_exc.ConnectTimeout):
+        return True
+    if isinstance(exc, req_exc.ConnectionError) and exc.args:
+        reason = getattr(exc.args[0], 'reason', exc.args[0])
+        # NewConnectionError also covers DNS failures (NameResolutionError derives from it).
+        return isinstance(reason, (urllib3_exc.NewConnectionError, urllib3_exc.ConnectTimeoutError))
+    return False
+
+
+class AtlasClient:
+    """A session with the Atlas Administration API for one module run."""
+
+    page_size = PAGE_SIZE
+
+    def __init__(self, base_url, auth, timeout=30, retries=5, retry_max_wait=120, verify=True,
+                 warn=None, sleep=time.sleep, jitter=random.random, session=None):
+        self.base_url = base_url.rstrip('/')
+        self.auth = auth
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.retry_max_wait = float(retry_max_wait)
+        self.warn = warn or (lambda message: None)
+        self.sleep = sleep
+        self.jitter = jitter
+        self.session = session or requests.Session()
+        self.session.verify = verify
+        self.session.headers['User-Agent'] = USER_AGENT
+        self._server_time = None  # (server datetime, local monotonic time) from the last Date header
+
+    @classmethod
+    def from_params(cls, params, warn=None, **kwargs):
+        """Build a client from the connection options of atlas_argument_spec()."""
+        verify = params.get('ca_path') or params.get('validate_certs', True)
+        return cls(params['api_base_url'], select_auth(params, warn or (lambda message: None)),
+                   timeout=params.get('api_timeout', 30), retries=params.get('api_retries', 5),
+                   retry_max_wait=params.get('api_retry_max_wait', 120), verify=verify, warn=warn, **kwargs)
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def request(self, method, path, params=None, body=None, version=SERVICE_ACCOUNTS_API_VERSION):
+        """Send one API call; return the decoded JSON body (None when empty) or raise AtlasError."""
+        headers = {'Accept': media_type(version)}
+        data = None
+        if body is not None:
+            headers['Content-Type'] = media_type(version)
+            data = json.dumps(body)
+        while True:
+            kwargs = {'headers': dict(headers), 'params': params, 'data': data}
+            self.auth.apply(self, kwargs)
+            response, attempts = self._send(method, self.base_url + path, **kwargs)
+            if response.status_code == 401 and self.auth.renew(self):
+                continue
+            break
+        if response.status_code >= 400:
+            raise AtlasApiError.from_response(response, attempts)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise AtlasApiError(response.status_code, 'INVALID_RESPONSE',
+                                detail='%s %s returned a body that is not JSON' % (method, path))
+
+    def get(self, path, params=None, **kwargs):
+        return self.request('GET', path, params=params, **kwargs)
+
+    def post(self, path, body, **kwargs):
+        return self.request('POST', path, body=body, **kwargs)
+
+    def patch(self, path, body, **kwargs):
+        return self.request('PATCH', path, body=body, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.request('DELETE', path, **kwargs)
+
+    def paginate(self, path, params=None, **kwargs):
+        """Read every page of a list endpoint and return all `results`."""
+        items = []
+        page = 1
+        while True:
+            query = dict(params or {}, itemsPerPage=self.page_size, pageNum=page)
+            data = self.request('GET', path, params=query, **kwargs) or {}
+            results = data.get('results') or []
+            items.extend(results)
+            total = data.get('totalCount')
+            if len(results) < self.page_size or (total is not None and len(items) >= total):
+                return items
+            page += 1
+
+    def mint_token(self, basic_auth):
+        """OAuth client-credentials exchange at {base_url}/api/oauth/token; returns the token document."""
+        headers = {'Accept': 'application/json', 'Content-Type': 'application/x-www-form-urlencoded'}
+        # Minting twice is harmless (the token endpoint is not a create), so this POST may be retried.
+        response, attempts = self._send('POST', self.base_url + TOKEN_PATH, headers=headers, auth=basic_auth,
+                                        data={'grant_type': 'client_credentials'}, retry_lost_post=True)
+        if response.status_code != 200:
+            raise AtlasApiError.from_response(response, attempts)
+        try:
+            document = response.json()
+            document['access_token']  # pylint: disable=pointless-statement
+        except (ValueError, KeyError, TypeError):
+            raise AtlasApiError(response.status_code, 'INVALID_TOKEN_RESPONSE',
+                                detail='the token endpoint answered without an access_token')
+        return document
+
+    def server_now(self):
+        """The server's clock (from the last Date header), else the local UTC clock."""
+        if self._server_time is None:
+            return datetime.now(timezone.utc)
+        server_time, seen_at = self._server_time
+        return server_time + timedelta(seconds=time.monotonic() - seen_at)
+
+    def close(self):
+        self.session.close()
+
+    # -- mechanics --------------------------------------------------------------------------------
+
+    def _backoff(self, attempt):
+        """Exponential backoff with full jitter: a random wait up to base * 2**attempt (capped)."""
+        return min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt)) * self.jitter()
+
+    @staticmethod
+    def _retry_after(response):
+        value = response.headers.get('Retry-After')
+        try:
+            return min(RETRY_AFTER_CAP, max(0.0, float(value)))
+        except (TypeError, ValueError):
+            return None
+
+    def _note_server_time(self, response):
+        value = response.headers.get('Date')
+        if not value:
+            return
+        try:
+            server_time = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return
+        if server_time.tzinfo is None:
+            server_time = server_time.replace(tzinfo=timezone.utc)
+        self._server_time = (server_time, time.monotonic())
+
+    def _describe(self, exc):
+        host = urlsplit(self.base_url).netloc
+        if isinstance(exc, req_exc.SSLError):
+            return ('TLS error talking to %s (%s): set ca_path to the CA bundle that signed its certificate '
+                    '(requests uses certifi, not the system store), or validate_certs=false for a test endpoint'
+                    % (host, _short_reason(exc)))
+        if isinstance(exc, req_exc.ConnectTimeout):
+            return 'timed out connecting to %s after %s seconds' % (host, self.timeout)
+        if isinstance(exc, req_exc.ReadTimeout):
+            return 'no response from %s within %s seconds' % (host, self.timeout)
+        return 'cannot connect to %s: %s' % (host, _short_reason(exc))
+
+    def _send(self, method, url, retry_lost_post=False, **kwargs):
+        """Send with bounded retries; return (response, attempts) or raise a connection error."""
+        path = urlsplit(url).path
+        attempt = 0
+        waited = 0.0
+        while True:
+            response = None
+            try:
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            except req_exc.SSLError as exc:
+                raise AtlasConnectionError(self._describe(exc))
+            except req_exc.RequestException as exc:
+                if method == 'POST' and not retry_lost_post and not _never_reached_server(exc):
+                    raise AtlasOutcomeUnknown('%s %s: %s; Atlas may have applied it' % (method, path, self._describe(exc)))
+                failure = self._describe(exc)
+                wait = self._backoff(attempt)
+            else:
+                self._note_server_time(response)
+                if response.status_code not in RETRY_STATUSES:
+                    return response, attempt + 1
+                if method == 'POST' and not retry_lost_post and response.status_code in POST_AMBIGUOUS_STATUSES:
+                    raise AtlasOutcomeUnknown('%s %s: HTTP %d from a gateway; Atlas may have applied it'
+                                              % (method, path, response.status_code))
+                retry_after = self._retry_after(response)
+                wait = retry_after if retry_after is not None else self._backoff(attempt)
+            if attempt >= self.retries or waited + wait > self.retry_max_wait:
+                if response is not None:
+                    return response, attempt + 1
+                raise AtlasConnectionError('%s (gave up after %d attempts)' % (failure, attempt + 1))
+            self.sleep(wait)
+            waited += wait
+            attempt += 1

@@ -33,8 +33,8 @@ options:
     type: str
   api_access_token:
     description:
-      - A ready OAuth access token, sent as C(Authorization: Bearer). Takes precedence over the other credentials.
-      - The token is not renewed: it must stay valid for the whole run (Atlas tokens last one hour).
+      - A ready OAuth access token, sent in a C(Bearer) authorization header. Takes precedence over the other credentials.
+      - The token is not renewed, so it must stay valid for the whole run (Atlas tokens last one hour).
       - If not set, the environment variable E(MONGODB_ATLAS_ACCESS_TOKEN) is used.
     type: str
   api_public_key:

@@ -164,23 +164,22 @@ class AtlasResource:
         self.result['diff'] = dict(before=self.diff_view(current), after={})
         return None
 
+    def apply(self):
+        """Plan and act according to `state`, and put the result under `return_key`."""
+        obj = self.ensure_absent() if self.params.get('state') == 'absent' else self.ensure_present()
+        self.result[self.return_key] = self.present(obj) if obj is not None else {}
+
     def run(self):
-        """Validate, plan and apply according to `state`, then exit the module."""
+        """Validate, apply, then exit the module with the result or a structured failure."""
         action = '%s %s' % ('Removing' if self.params.get('state') == 'absent' else 'Ensuring', self.describe())
         try:
             self.validate()
-            if self.params.get('state') == 'absent':
-                obj = self.ensure_absent()
-            else:
-                obj = self.ensure_present()
-            value = self.present(obj) if obj is not None else {}
+            self.apply()
         except InputError as exc:
             self.module.fail_json(msg=str(exc), changed=self.result['changed'])
         except AtlasError as exc:
             self.module.fail_atlas(action, exc, changed=self.result['changed'])
-        self.result[self.return_key] = value
         self.module.exit_json(**self.result)
-
 
 def _snake(name):
     return re.sub(r'([A-Z])', lambda match: '_' + match.group(1).lower(), name)

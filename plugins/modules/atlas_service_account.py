@@ -80,7 +80,7 @@ options:
     default: present
 notes:
   - The plaintext of the first secret is returned only in the run that creates the account, in
-    RV(service_account.secrets[0].secret). Run such tasks with C(no_log: true) and store the value
+    RV(service_account.secrets[0].secret). Run such tasks with C(no_log=true) and store the value
     at once; Atlas never shows it again. M(cloudops.atlas.atlas_service_account_secret) can create
     and deliver secrets without returning them.
   - A create whose response is lost (connection dropped) is not retried blindly; the module lists

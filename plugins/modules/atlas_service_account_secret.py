@@ -1,0 +1,477 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: atlas_service_account_secret
+short_description: Keep a MongoDB Atlas service account supplied with a valid secret, and rotate it safely
+version_added: 1.0.0
+author:
+  - cloudops.atlas maintainers
+description:
+  - Makes sure a service account has a secret that stays valid long enough, creates a new one when
+    the newest is about to expire (rotation without downtime, the previous secret is kept until it
+    expires unless O(revoke_previous) is set), handles the limit of two secrets per account, deletes
+    expired or named secrets, and can deliver a new secret to a file instead of returning it.
+  - Decisions about expiry use the Atlas server's clock (the C(Date) header of its responses), so a
+    controller with a wrong clock does not rotate too early or too late.
+extends_documentation_fragment:
+  - cloudops.atlas.api
+  - cloudops.atlas.attributes
+attributes:
+  idempotent:
+    support: partial
+    details:
+      - With O(state=present) a secret is only created when none is valid or the newest expires within
+        O(rotate_before_hours), so a daily run changes nothing until rotation is due.
+      - O(force=true) with O(state=present) creates a new secret on every run and is not idempotent.
+options:
+  org_id:
+    description:
+      - ID of the organization (24 hexadecimal characters) whose service account is meant.
+      - Mutually exclusive with O(project_id); one of them is required.
+    type: str
+  project_id:
+    description:
+      - ID of the project (24 hexadecimal characters) whose service account is meant.
+      - Mutually exclusive with O(org_id); one of them is required.
+    type: str
+    aliases: [group_id]
+  client_id:
+    description:
+      - Client ID of the service account. One of O(client_id) or O(name) is required.
+    type: str
+  name:
+    description:
+      - Name of the service account; several accounts with that name make the task fail and ask for O(client_id).
+    type: str
+  state:
+    description:
+      - V(present) makes sure the account has a secret valid for long enough, creating one when needed.
+      - V(absent) deletes the secrets named in O(secret_id).
+    type: str
+    choices: [present, absent]
+    default: present
+  expires_after_hours:
+    description:
+      - Lifetime in hours (8 to 8760, and at most the organization's maximum) of a secret this task creates.
+      - Required only when a secret has to be created; the task fails with a clear message otherwise.
+    type: int
+  rotate_before_hours:
+    description:
+      - Create a new secret when the newest unexpired secret expires within this many hours.
+      - V(0) creates one only when no unexpired secret exists.
+      - Must be less than O(expires_after_hours), or every run would rotate.
+    type: int
+    default: 0
+  force:
+    description:
+      - With O(state=present), always create a new secret (not idempotent).
+      - With O(state=absent), allow deleting the last unexpired secret of the account.
+    type: bool
+    default: false
+  revoke_previous:
+    description:
+      - After creating a new secret, delete all older secrets at once (immediate cut-over).
+      - By default older secrets stay until they expire, so that consumers can switch over.
+    type: bool
+    default: false
+  prune_expired:
+    description:
+      - Delete expired secrets.
+    type: bool
+    default: false
+  dest:
+    description:
+      - Path of a file, on the host where the module runs, to write a new secret to as a JSON document
+        with the keys C(client_id), C(client_secret), C(secret_id), C(expires_at) and C(api_base_url),
+        atomically and with mode C(0600).
+      - Written only when a secret is created, never in check mode, never touched otherwise.
+      - Its directory must exist and be writable; this is checked before anything is changed in Atlas.
+    type: path
+  return_secret:
+    description:
+      - Return the plaintext of a new secret in RV(secret.secret). Set to V(false) with O(dest) so that
+        the value exists only in that file.
+    type: bool
+    default: true
+  secret_id:
+    description:
+      - With O(state=absent), the ID or IDs of the secrets to delete. IDs that do not exist are no change.
+    type: list
+    elements: str
+notes:
+  - An account holds at most two secrets. When a new secret is needed and two exist, expired secrets
+    are deleted first, then the older one; the newest unexpired secret is never deleted to make room.
+    Every deletion is reported in RV(deleted_secret_ids).
+  - A secret's value is shown by Atlas only once, in the response that creates it. Run tasks that
+    return it with C(no_log=true), or use O(dest) with O(return_secret=false).
+  - A create whose response is lost is not retried blindly; the account is read again and a new
+    secret is created only when none appeared.
+  - A warning is shown when the newest unexpired secret expires within 7 days and this task did not create one.
+seealso:
+  - module: cloudops.atlas.atlas_service_account
+  - name: Rotate service account secrets
+    description: How Atlas recommends rotating secrets.
+    link: https://www.mongodb.com/docs/atlas/tutorial/rotate-service-account-secrets/
+'''
+
+EXAMPLES = r'''
+- name: Keep service account secrets fresh
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/cloudops.atlas.atlas:
+      api_client_id: "{{ atlas_client_id }}"
+      api_client_secret: "{{ atlas_client_secret }}"
+  tasks:
+    - name: Rotate a week before expiry, deliver the new secret to a file only
+      cloudops.atlas.atlas_service_account_secret:
+        org_id: 5f1e2d3c4b5a69788796a5b4
+        client_id: mdb_sa_id_0123456789abcdef01234567
+        expires_after_hours: 720
+        rotate_before_hours: 168
+        dest: /etc/myapp/atlas-credentials.json
+        return_secret: false
+      no_log: true
+
+    - name: Create a new secret now and cut over immediately (incident response)
+      cloudops.atlas.atlas_service_account_secret:
+        project_id: 6a0b1c2d3e4f5a6b7c8d9e0f
+        name: app-backend
+        expires_after_hours: 720
+        force: true
+        revoke_previous: true
+      no_log: true
+      register: new_secret
+
+    - name: Delete a leaked secret
+      cloudops.atlas.atlas_service_account_secret:
+        org_id: 5f1e2d3c4b5a69788796a5b4
+        client_id: mdb_sa_id_0123456789abcdef01234567
+        secret_id: 6a0b1c2d3e4f5a6b7c8d9e10
+        state: absent
+'''
+
+RETURN = r'''
+client_id:
+  description: Client ID of the service account.
+  returned: success
+  type: str
+  sample: mdb_sa_id_0123456789abcdef01234567
+secret:
+  description:
+    - The secret created by this task; C({}) when none was created.
+    - In check mode a secret that would be created has RV(secret.id=null) and no value.
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: ID of the new secret.
+      type: str
+      sample: 6a0b1c2d3e4f5a6b7c8d9e10
+    created_at:
+      description: When it was created (ISO 8601, UTC).
+      type: str
+      sample: '2026-11-23T09:00:00Z'
+    expires_at:
+      description: When it expires (ISO 8601, UTC).
+      type: str
+      sample: '2026-12-23T09:00:00Z'
+    masked_secret_value:
+      description: The masked secret.
+      type: str
+      sample: mdb_sa_sk_...a1b2
+    secret:
+      description: The plaintext secret; only when O(return_secret=true). Atlas never shows it again.
+      type: str
+      returned: when a secret was created and O(return_secret=true)
+      sample: mdb_sa_sk_...
+secrets:
+  description: Every secret of the account after the task (predicted in check mode), oldest first.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: ID of the secret (null for a secret check mode predicts).
+      type: str
+      sample: 6a0b1c2d3e4f5a6b7c8d9e10
+    created_at:
+      description: When it was created.
+      type: str
+      sample: '2026-11-23T09:00:00Z'
+    expires_at:
+      description: When it expires.
+      type: str
+      sample: '2026-12-23T09:00:00Z'
+    last_used_at:
+      description: When it was last used, or null.
+      type: str
+      sample: null
+    masked_secret_value:
+      description: The masked secret.
+      type: str
+      sample: mdb_sa_sk_...a1b2
+    expires_in_hours:
+      description: Hours until it expires, by the Atlas server's clock (negative once expired).
+      type: float
+      sample: 719.98
+    expired:
+      description: Whether it has expired.
+      type: bool
+      sample: false
+deleted_secret_ids:
+  description: IDs of the secrets this task deleted (or would delete, in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [6a0b1c2d3e4f5a6b7c8d9e0a]
+error:
+  description: The Atlas error that made the task fail.
+  returned: failure
+  type: dict
+  sample: {status: 400, error_code: VALIDATION_ERROR, detail: null, reason: Bad Request, parameters: null}
+'''
+
+import json
+import os
+import tempfile
+from datetime import timedelta
+
+from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasOutcomeUnknown
+from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
+from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
+    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_range, check_scope, format_time, parse_time,
+    present_secret, scope_argument_spec, scope_text, service_accounts_path)
+
+MAX_SECRETS = 2
+EXPIRY_WARNING_HOURS = 7 * 24
+
+
+class ServiceAccountSecrets(AtlasResource):
+    noun = 'secrets'
+
+    def __init__(self, module):
+        super(ServiceAccountSecrets, self).__init__(module)
+        self.accounts = ServiceAccountDirectory(self.client, service_accounts_path(self.params), scope_text(self.params))
+        self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
+
+    def describe(self):
+        who = self.params['client_id'] or repr(self.params['name'])
+        return 'secrets of service account %s in %s' % (who, scope_text(self.params))
+
+    def validate(self):
+        params = self.params
+        check_scope(params)
+        check_client_id('client_id', params['client_id'])
+        check_range('expires_after_hours', params['expires_after_hours'], 8, 8760)
+        check_range('rotate_before_hours', params['rotate_before_hours'], 0, 8760)
+        if params['expires_after_hours'] is not None and params['rotate_before_hours'] >= params['expires_after_hours']:
+            raise InputError('rotate_before_hours (%d) must be less than expires_after_hours (%d), or every run would create a new secret'
+                             % (params['rotate_before_hours'], params['expires_after_hours']))
+        if params['state'] == 'absent' and not params['secret_id']:
+            raise InputError('state=absent needs secret_id: the ID or IDs of the secrets to delete')
+        if params['dest']:
+            self.check_dest(params['dest'])
+
+    @staticmethod
+    def check_dest(dest):
+        # Checked before anything changes in Atlas: a secret that cannot be delivered wastes a slot.
+        if os.path.isdir(dest):
+            raise InputError('dest %s is a directory; give the path of the file to write' % dest)
+        parent = os.path.dirname(os.path.abspath(dest))
+        if not os.path.isdir(parent):
+            raise InputError('dest: directory %s does not exist (it is not created)' % parent)
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise InputError('dest: directory %s is not writable' % parent)
+
+    # -- reading and presenting -------------------------------------------------------------------
+
+    def read(self):
+        account = self.accounts.find(self.params['client_id'], self.params['name'])
+        if account is None:
+            raise InputError('service account %s not found in %s'
+                             % (self.params['client_id'] or repr(self.params['name']), scope_text(self.params)))
+        self.result['client_id'] = account['clientId']
+        return account
+
+    def view(self, secret, now):
+        shown = present_secret(secret, now)
+        shown['expired'] = parse_time(secret['expiresAt']) <= now
+        shown.pop('secret', None)
+        return shown
+
+    def diff_view(self, secrets):
+        return [dict(id=secret.get('id') or '(new)', expires_at=secret.get('expiresAt')) for secret in secrets]
+
+    # -- state=present: keep a valid secret ------------------------------------------------------------
+
+    def plan(self, secrets, now):
+        """Decide (new secret needed?, ids to delete before creating, ids to delete after creating)."""
+        params = self.params
+        valid = [secret for secret in secrets if parse_time(secret['expiresAt']) > now]
+        newest_valid = valid[-1] if valid else None
+        window = timedelta(hours=params['rotate_before_hours'])
+        need_new = params['force'] or newest_valid is None or (
+            params['rotate_before_hours'] > 0 and parse_time(newest_valid['expiresAt']) - now <= window)
+        expired_ids = [secret['id'] for secret in secrets if secret not in valid]
+        before = list(expired_ids) if params['prune_expired'] else []
+        after = []
+        if need_new:
+            kept = [secret for secret in secrets if secret['id'] not in before]
+            # Make room under the cap: expired secrets first, then older valid ones, never the newest valid.
+            room = [secret for secret in kept if secret['id'] in expired_ids]
+            room += [secret for secret in kept if secret['id'] not in expired_ids and secret is not newest_valid]
+            while len(kept) >= MAX_SECRETS and room:
+                victim = room.pop(0)
+                kept.remove(victim)
+                before.append(victim['id'])
+            if params['revoke_previous']:
+                after = [secret['id'] for secret in kept]
+        return need_new, before, after
+
+    def keep_valid_secret(self):
+        account = self.read()
+        now = self.client.server_now()
+        secrets = sorted(account.get('secrets') or [], key=lambda secret: secret['createdAt'])
+        need_new, delete_before, delete_after = self.plan(secrets, now)
+        if need_new and self.params['expires_after_hours'] is None:
+            raise InputError('service account %s needs a new secret (%s): set expires_after_hours'
+                             % (account['clientId'], 'force=true' if self.params['force'] else 'none is valid long enough'))
+
+        created = None
+        if need_new:
+            created = self.predict_secret(now) if self.check_mode else None
+        if not self.check_mode:
+            self.delete_secrets(account, delete_before)
+            if need_new:
+                created = self.create_secret(account, secrets)
+            self.delete_secrets(account, delete_after)
+
+        deleted = delete_before + delete_after
+        after = [secret for secret in secrets if secret['id'] not in deleted] + ([created] if created else [])
+        self.result.update(changed=bool(need_new or deleted), deleted_secret_ids=deleted,
+                           secrets=[self.view(secret, now) for secret in after],
+                           diff=dict(before=self.diff_view(secrets), after=self.diff_view(after)))
+        if created:
+            self.result['secret'] = self.new_secret_result(created, now)
+        else:
+            self.warn_if_expiring(after, now)
+
+    def predict_secret(self, now):
+        expires = now + timedelta(hours=self.params['expires_after_hours'])
+        return dict(id=None, createdAt=format_time(now), expiresAt=format_time(expires), lastUsedAt=None, maskedSecretValue=None)
+
+    def secrets_path(self, account):
+        return self.accounts.item_path(account['clientId']) + '/secrets'
+
+    def create_secret(self, account, known):
+        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
+        try:
+            created = self.client.post(self.secrets_path(account), body)
+        except AtlasOutcomeUnknown:
+            # Re-read and only create again if no new secret appeared.
+            known_ids = set(secret['id'] for secret in known)
+            fresh = self.accounts.get(account['clientId']) or {}
+            appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
+            if not appeared:
+                created = self.client.post(self.secrets_path(account), body)
+            else:
+                self.module.warn('The response to the creation of a secret for %s was lost, but Atlas created secret %s; '
+                                 'its value is unknown, so it was neither returned nor written to dest.'
+                                 % (account['clientId'], appeared[0]['id']))
+                return appeared[0]
+        if self.params['dest']:
+            self.deliver(account, created)
+        return created
+
+    def deliver(self, account, created):
+        """Write the new credentials to dest atomically with mode 0600 (mkstemp creates 0600)."""
+        dest = self.params['dest']
+        document = dict(client_id=account['clientId'], client_secret=created['secret'], secret_id=created['id'],
+                        expires_at=created['expiresAt'], api_base_url=self.client.base_url)
+        fd, tmp_path = tempfile.mkstemp(prefix='.atlas-secret-', dir=os.path.dirname(os.path.abspath(dest)))
+        try:
+            with os.fdopen(fd, 'w') as handle:
+                json.dump(document, handle, indent=2, sort_keys=True)
+                handle.write('\n')
+            os.replace(tmp_path, dest)
+        except (IOError, OSError) as exc:
+            if os.path.exists(tmp_path):
+                os.unlink(tmp_path)
+            raise InputError('secret %s was created but could not be written to %s: %s' % (created['id'], dest, exc.strerror))
+
+    def new_secret_result(self, created, now):
+        shown = present_secret(created, now)
+        result = dict((key, shown[key]) for key in ('id', 'created_at', 'expires_at', 'masked_secret_value'))
+        if self.params['return_secret'] and created.get('secret'):
+            result['secret'] = created['secret']
+        return result
+
+    def warn_if_expiring(self, secrets, now):
+        valid = [secret for secret in secrets if parse_time(secret['expiresAt']) > now]
+        if valid and parse_time(valid[-1]['expiresAt']) - now <= timedelta(hours=EXPIRY_WARNING_HOURS):
+            self.module.warn('The newest valid secret (%s) of service account %s expires at %s, within 7 days; '
+                             'set rotate_before_hours to rotate it.' % (valid[-1]['id'], self.result['client_id'], valid[-1]['expiresAt']))
+
+    def delete_secrets(self, account, secret_ids):
+        for secret_id in secret_ids:
+            self.client.delete(self.secrets_path(account) + '/' + secret_id)
+
+    # -- state=absent: delete named secrets ------------------------------------------------------------
+
+    def delete_named_secrets(self):
+        account = self.read()
+        now = self.client.server_now()
+        secrets = sorted(account.get('secrets') or [], key=lambda secret: secret['createdAt'])
+        wanted = set(self.params['secret_id'])
+        doomed = [secret['id'] for secret in secrets if secret['id'] in wanted]
+        remaining = [secret for secret in secrets if secret['id'] not in wanted]
+        had_valid = any(parse_time(secret['expiresAt']) > now for secret in secrets)
+        keeps_valid = any(parse_time(secret['expiresAt']) > now for secret in remaining)
+        if had_valid and not keeps_valid and not self.params['force']:
+            raise InputError('deleting %s would leave service account %s without an unexpired secret and lock out whoever '
+                             'uses it; set force=true to delete anyway' % (', '.join(doomed), account['clientId']))
+        if not self.check_mode:
+            self.delete_secrets(account, doomed)
+        self.result.update(changed=bool(doomed), deleted_secret_ids=doomed,
+                           secrets=[self.view(secret, now) for secret in remaining],
+                           diff=dict(before=self.diff_view(secrets), after=self.diff_view(remaining)))
+
+    def apply(self):
+        if self.params['state'] == 'absent':
+            self.delete_named_secrets()
+        else:
+            self.keep_valid_secret()
+
+
+def main():
+    argument_spec = scope_argument_spec()
+    argument_spec.update(
+        client_id=dict(type='str'),
+        name=dict(type='str'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        expires_after_hours=dict(type='int'),
+        rotate_before_hours=dict(type='int', default=0),
+        force=dict(type='bool', default=False),
+        revoke_previous=dict(type='bool', default=False),
+        prune_expired=dict(type='bool', default=False),
+        dest=dict(type='path'),
+        return_secret=dict(type='bool', default=True, no_log=False),
+        secret_id=dict(type='list', elements='str', no_log=False),
+    )
+    module = AtlasModule(argument_spec, supports_check_mode=True,
+                         mutually_exclusive=SCOPE_RULES['mutually_exclusive'] + [('client_id', 'name')],
+                         required_one_of=SCOPE_RULES['required_one_of'] + [('client_id', 'name')])
+    ServiceAccountSecrets(module).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -160,7 +160,7 @@ class AtlasClient:
         self.sleep = sleep
         self.jitter = jitter
         self.session = session or requests.Session()
-        self.session.verify = verify
+        self.session.verify = self.verify = verify
         self.session.headers['User-Agent'] = USER_AGENT
         self._server_time = None  # (server datetime, local monotonic time) from the last Date header
 
@@ -296,7 +296,8 @@ class AtlasClient:
         while True:
             response = None
             try:
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+                # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
+                response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
             except req_exc.SSLError as exc:
                 raise AtlasConnectionError(self._describe(exc))
             except req_exc.RequestException as exc:

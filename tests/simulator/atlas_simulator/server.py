@@ -1,0 +1,298 @@
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The HTTP side: a threaded HTTP/1.1 server with keep-alive, and the request pipeline.
+
+Pipeline of an /api/atlas/v2 request: journal -> fault -> route (404/405) -> authenticate (401) ->
+access list (403) -> version negotiation (406) -> API rate limit (429) -> parameters (400) ->
+body media type (415) and schema (400) -> handler -> strict response validation -> envelope/pretty.
+
+The server is http.server's (not Werkzeug's development server) because that one closes every
+connection after one response; clients here use keep-alive sessions, and a fault must be able to
+reset the TCP connection itself. Werkzeug still parses the Digest ``Authorization`` header.
+"""
+
+import datetime
+import email.utils
+import http.server
+import json
+import re
+import socket
+import struct
+import sys
+import time
+import traceback
+
+from . import auth, control, handlers
+from .clock import iso
+from .errors import ApiError, not_found, validation_error
+from .messages import Request, Response
+from .validation import API_VERSION, VERSIONED_TYPE
+
+VENDOR_TYPE = re.compile(r'^application/vnd\.atlas\.(?P<date>[^+]*)\+json$')
+FIRST_VERSION = datetime.date.fromisoformat(API_VERSION)
+OAUTH_PATHS = {'/api/oauth/token': auth.mint_token, '/api/oauth/revoke': auth.revoke_token}
+
+
+def render(status, payload, content_type, request, headers=None):
+    """Serialize a JSON payload, applying ``envelope=true`` and ``pretty=true``.
+
+    Envelope: a list body (with ``results``) gets ``status`` added; anything else is wrapped as
+    ``{"status": <code>, "content": <body>}``; the HTTP status becomes 200.
+    """
+    headers = dict(headers or {})
+    if request.flag('envelope'):
+        if isinstance(payload, dict) and 'results' in payload:
+            payload = dict(payload, status=status)
+        else:
+            payload = {'status': status, 'content': payload}
+        status = 200
+    if payload is None:
+        return Response(status, b'', headers)
+    headers['Content-Type'] = content_type
+    text = json.dumps(payload, indent=2 if request.flag('pretty') else None, ensure_ascii=False)
+    return Response(status, text.encode('utf-8'), headers)
+
+
+def _version_allowed(media_type):
+    """Whether a media type is a vendor type dated on or after the first version of these resources."""
+    match = VENDOR_TYPE.match(media_type)
+    if not match:
+        return False
+    try:
+        return datetime.date.fromisoformat(match.group('date')) >= FIRST_VERSION
+    except ValueError:
+        return False
+
+
+def negotiate_version(accept):
+    """Serve any ``application/vnd.atlas.<date>+json`` with date >= 2024-08-05 as 2024-08-05; else 406.
+
+    A missing Accept, ``application/json`` or ``*/*`` is refused too: these resources exist in no
+    unversioned (2023-01-01) form.
+    """
+    media_types = [part.split(';')[0].strip().lower() for part in (accept or '').split(',') if part.strip()]
+    if any(_version_allowed(media) for media in media_types):
+        return
+    requested = next((VENDOR_TYPE.match(m).group('date') for m in media_types if VENDOR_TYPE.match(m)), None)
+    if requested is None:
+        detail = f'A versioned Accept header is required for this resource: {VERSIONED_TYPE}.'
+    else:
+        detail = (f'Invalid or unsupported API version date {requested!r}; this resource is available from version '
+                  f'{API_VERSION} ({VERSIONED_TYPE}).')
+    raise ApiError(406, 'INVALID_VERSION_DATE', detail, parameters=[requested or accept or ''])
+
+
+def parse_body(operation, request):
+    """The validated JSON body of an operation that declares one (415/400 otherwise)."""
+    if operation.body_validator is None:
+        return None
+    if not request.body.strip():
+        if operation.body_required:
+            raise validation_error([('body', 'is required')])
+        return None
+    media_type = request.content_type
+    if media_type != 'application/json' and not _version_allowed(media_type):
+        raise ApiError(415, 'UNSUPPORTED_MEDIA_TYPE',
+                       f'Content-Type {media_type or "(none)"} is not supported; use application/json or {VERSIONED_TYPE}.',
+                       parameters=[media_type])
+    try:
+        body = json.loads(request.body)
+    except ValueError as exc:
+        raise validation_error([('body', f'is not valid JSON: {exc}')]) from exc
+    operation.validate_body(body)
+    return body
+
+
+class Application:
+    """Turns a :class:`Request` into a :class:`Response` for a :class:`~atlas_simulator.Simulator`."""
+
+    def __init__(self, sim):
+        self.sim = sim
+
+    def handle(self, request):
+        """Entry point for every request (control API, OAuth, Admin API)."""
+        if request.path == '/_sim' or request.path.startswith('/_sim/'):
+            return control.handle(self.sim, request)
+        sim = self.sim
+        entry = sim.journal.start(request.method, request.path, dict(request.query), iso(sim.clock.now()))
+        fault = sim.faults.take(request.method, request.path) if request.path.startswith('/api/') else None
+        if fault is not None:
+            entry['fault'] = fault.kind
+            if fault.kind == 'reset':
+                entry['status'] = 'reset'
+                return Response(drop=True)
+            if fault.kind == 'status':
+                error = fault.error()
+                response = render(fault.status, error.body(), 'application/json', request, error.headers)
+                entry['status'] = response.status
+                return response
+            if fault.kind == 'delay':
+                time.sleep(fault.seconds)
+        try:
+            response = self._route(request, entry)
+        except Exception:  # pylint: disable=broad-except
+            traceback.print_exc(file=sys.stderr)
+            error = ApiError(500, 'UNEXPECTED_ERROR', 'Unexpected error in the Atlas simulator.')
+            response = render(500, error.body(), 'application/json', request)
+        if fault is not None and fault.kind == 'apply_then_drop':
+            entry['status'] = 'reset'
+            return Response(drop=True)
+        entry['status'] = response.status
+        return response
+
+    def _route(self, request, entry):
+        try:
+            if request.path in OAUTH_PATHS:
+                if request.method != 'POST':
+                    raise ApiError(405, 'METHOD_NOT_ALLOWED', f'Method {request.method} is not allowed for {request.path}.',
+                                   headers={'Allow': 'POST'})
+                with self.sim.state.lock:
+                    status, payload = OAUTH_PATHS[request.path](self.sim, request, entry)
+                return render(status, payload, 'application/json', request)
+            if not request.path.startswith('/api/atlas/v2/'):
+                raise not_found(request.path)
+        except ApiError as error:
+            return render(error.status, error.body(), 'application/json', request, error.headers)
+        return self._api(request, entry)
+
+    def _api(self, request, entry):
+        sim = self.sim
+        operation = None
+        try:
+            operation, path_params = sim.contract.match(request.method, request.path)
+            now = sim.clock.now()
+            with sim.state.lock:
+                principal = auth.authenticate(sim, request, entry)
+                auth.enforce_access_list(principal, request.client_ip, now)
+            negotiate_version(request.headers.get('Accept'))
+            allowed, remaining, retry_after = sim.api_limiter.hit(principal.ident, now.timestamp())
+            limit_headers = {'RateLimit-Limit': str(sim.api_limiter.limit), 'RateLimit-Remaining': str(remaining)}
+            if not allowed:
+                raise ApiError(429, 'RATE_LIMITED',
+                               f'Resource {request.path} is limited to {sim.api_limiter.limit} requests every 1 minutes.',
+                               parameters=[request.path, sim.api_limiter.limit, 1],
+                               headers=dict(limit_headers, **{'Retry-After': str(retry_after)}))
+            params = operation.parse_parameters(path_params, request.query)
+            body = parse_body(operation, request)
+            host = request.headers.get('Host')
+            call = handlers.Call(sim, operation, params, body, principal, request.client_ip,
+                                 f'http://{host}' if host else sim.url, request.path)
+            with sim.state.lock:
+                status, payload = handlers.HANDLERS[operation.operation_id](call)
+            self._check(operation, status, payload, entry)
+            return render(status, payload, VERSIONED_TYPE, request, limit_headers)
+        except ApiError as error:
+            payload = error.body()
+            if error.error_code != 'SIMULATOR_RESPONSE_INVALID':
+                try:
+                    self._check(operation, error.status, payload, entry)
+                except ApiError as broken:
+                    error, payload = broken, broken.body()
+            return render(error.status, payload, 'application/json', request, error.headers)
+
+    def _check(self, operation, status, payload, entry):
+        """Strict mode: a response that breaks the spec becomes a loud 500 (and is recorded)."""
+        if not self.sim.strict:
+            return
+        if operation is None:
+            problems = self.sim.contract.error_problems(payload)
+        else:
+            problems = operation.response_problems(status, payload, self.sim.contract.error_validator)
+        if not problems:
+            return
+        operation_id = operation.operation_id if operation else None
+        self.sim.record_violation({'operation': operation_id, 'status': status, 'problems': problems,
+                                   'seq': entry['seq'], 'body': payload})
+        entry['violation'] = problems
+        raise ApiError(500, 'SIMULATOR_RESPONSE_INVALID',
+                       f'The simulator produced a response that breaks the spec ({operation_id} {status}): '
+                       + '; '.join(problems), parameters=[operation_id, status])
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; every response carries Content-Length and the simulated Date."""
+
+    protocol_version = 'HTTP/1.1'
+    server_version = 'AtlasSimulator'
+    sys_version = ''
+    timeout = 120
+
+    def do_GET(self):  # pylint: disable=invalid-name
+        """GET."""
+        self._serve()
+
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def _read_body(self):
+        if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline().split(b';')[0].strip() or b'0', 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b'\r\n', b'\n', b''):
+                        pass
+                    return b''.join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get('Content-Length') or 0)
+        return self.rfile.read(length) if length > 0 else b''
+
+    def _serve(self):
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.send_error(400, 'Bad request body framing')
+            return
+        request = Request(self.command, self.path, self.headers, body, self.client_address[0])
+        response = self.server.application.handle(request)
+        if response.drop:
+            self._reset_connection()
+            return
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        self.send_header('Content-Length', str(len(response.body)))
+        self.end_headers()
+        if self.command != 'HEAD':
+            self.wfile.write(response.body)
+
+    def _reset_connection(self):
+        """Abort the TCP connection with a RST before any response byte."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+        except OSError:
+            pass
+        self.connection.close()
+
+    def version_string(self):
+        """The ``Server`` header."""
+        return self.server_version
+
+    def date_time_string(self, timestamp=None):
+        """The ``Date`` header: simulated time (clients use it as "now" for expiry decisions)."""
+        return email.utils.format_datetime(self.server.application.sim.clock.now(), usegmt=True)
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Access log only with ``verbose``."""
+        if self.server.verbose:
+            super().log_message(format, *args)
+
+
+class SimulatorServer(http.server.ThreadingHTTPServer):
+    """Threaded server: one thread per connection, so parallel clients are served concurrently."""
+
+    daemon_threads = True
+    block_on_close = False
+    request_queue_size = 128
+
+    def __init__(self, address, application, verbose=False):
+        self.application = application
+        self.verbose = verbose
+        super().__init__(address, _Handler)
+
+    def handle_error(self, request, client_address):
+        """Clients that hang up are normal; anything else is printed."""
+        if not isinstance(sys.exc_info()[1], (ConnectionError, socket.timeout)):
+            super().handle_error(request, client_address)

@@ -1,0 +1,99 @@
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The :class:`Simulator`: state, clock and hooks plus a loopback HTTP server, usable in-process."""
+
+import datetime
+import sys
+import threading
+
+from .auth import DigestNonces
+from .clock import SimClock, parse_iso
+from .faults import FaultQueue
+from .journal import Journal
+from .ratelimit import SlidingWindow
+from .seed import load_seed
+from .server import Application, SimulatorServer
+from .state import State
+from .validation import load_contract
+
+
+class Simulator:
+    """A MongoDB Atlas Admin API v2 (Service Accounts) simulator.
+
+    ``seed``: None (default seed), a dict or a path to a JSON seed file. ``strict``: validate every
+    response against the spec and turn a violation into a 500 ``SIMULATOR_RESPONSE_INVALID``.
+    ``start_time``: a datetime or ISO string for the simulated clock (default: real time).
+    """
+
+    def __init__(self, seed=None, strict=True, token_ttl=3600, token_rate_limit=50, max_secret_hours=8760,
+                 start_time=None, api_rate_limit=10000, verbose=False):
+        self.seed = load_seed(seed)
+        self.strict = strict
+        self.token_ttl = int(token_ttl)
+        self.max_secret_hours = int(max_secret_hours)
+        self.verbose = verbose
+        if isinstance(start_time, str):
+            start_time = parse_iso(start_time)
+        if isinstance(start_time, datetime.datetime) and start_time.tzinfo is None:
+            start_time = start_time.replace(tzinfo=datetime.timezone.utc)
+        self.clock = SimClock(start_time)
+        self.contract = load_contract()
+        self.state = State()
+        self.journal = Journal()
+        self.faults = FaultQueue()
+        self.nonces = DigestNonces()
+        self.token_limiter = SlidingWindow(token_rate_limit)
+        self.api_limiter = SlidingWindow(api_rate_limit)
+        self.violations = []
+        self.url = None
+        self._server = None
+        self._thread = None
+        self.reset()
+
+    def reset(self):
+        """Back to the seed: state, tokens, journal, faults, rate-limit windows, clock offset, violations."""
+        self.state.load(self.seed, self.max_secret_hours)
+        self.journal.clear()
+        self.faults.clear()
+        self.nonces.clear()
+        self.token_limiter.clear()
+        self.api_limiter.clear()
+        self.clock.reset()
+        self.violations.clear()
+
+    def record_violation(self, violation):
+        """Keep (and print) a response that broke the spec, so tests can assert on it."""
+        self.violations.append(violation)
+        print(f"atlas-simulator: RESPONSE VIOLATES SPEC: {violation['operation']} {violation['status']}: "
+              + '; '.join(violation['problems']), file=sys.stderr, flush=True)
+
+    def start(self, host='127.0.0.1', port=0):
+        """Listen (port 0 = any free port), serve in a background thread, return the base URL."""
+        self._server = SimulatorServer((host, port), Application(self), verbose=self.verbose)
+        bound_host, bound_port = self._server.server_address[:2]
+        self.url = f'http://{bound_host}:{bound_port}'
+        self._thread = threading.Thread(target=self._server.serve_forever, name='atlas-simulator', daemon=True)
+        self._thread.start()
+        return self.url
+
+    def stop(self):
+        """Stop serving and close the listening socket."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._thread.join(timeout=5)
+            self._server = None
+
+    @property
+    def info(self):
+        """What the ``--info-file`` holds: URL, seeded ids and the admin credentials."""
+        admin = self.state.admin
+        org = self.state.orgs[admin['org_id']]
+        return {
+            'url': self.url,
+            'org_id': org.id,
+            'project_ids': list(org.projects),
+            'admin': {key: admin[key] for key in ('client_id', 'client_secret', 'public_key', 'private_key')},
+            'orgs': [{'id': o.id, 'name': o.name, 'project_ids': list(o.projects)} for o in self.state.orgs.values()],
+        }

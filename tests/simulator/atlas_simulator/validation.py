@@ -1,0 +1,298 @@
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Request and response validation against the OpenAPI subset in ``spec/``.
+
+The spec is the contract: routes, path and query parameters, request bodies and response bodies all
+come from it. Schemas are validated with openapi-schema-validator's OAS 3.0 validators (jsonschema),
+with the ``pattern`` keyword replaced by one that compiles the spec's ECMA-262 patterns with the
+``regex`` module (Python's ``re`` cannot compile ``\\p{L}``). Validators are compiled once per
+operation and cached, because validation runs on every request and every response.
+
+Deliberate strictness beyond the spec (documented in the README):
+
+* request bodies may not carry properties the schema does not declare (400 VALIDATION_ERROR), and
+  read-only properties are refused (OAS: they are not part of requests);
+* responses may not carry undeclared properties either, so the simulator cannot drift from the spec.
+"""
+
+import copy
+import functools
+import json
+import os
+import re
+
+import jsonschema.validators
+import regex
+from jsonschema.exceptions import ValidationError
+from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30WriteValidator, oas30_format_checker
+
+from .errors import ApiError, not_found, validation_error
+
+SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spec', 'service-accounts.openapi.json')
+API_VERSION = '2024-08-05'
+VERSIONED_TYPE = f'application/vnd.atlas.{API_VERSION}+json'
+
+
+def ecma_to_python(pattern):
+    """Translate an ECMA-262 (non-unicode-sets, no flags) pattern to ``regex`` syntax.
+
+    ``$`` becomes ``\\Z`` (ECMA ``$`` never matches before a trailing newline), and ``\\d``/``\\w``
+    become their ASCII classes (ECMA's are ASCII-only; ``regex``'s are Unicode). Everything else,
+    including ``\\p{L}``/``\\p{N}``, keeps its meaning.
+    """
+    out = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == '\\' and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if nxt == 'd':
+                out.append('0-9' if in_class else '[0-9]')
+            elif nxt == 'w':
+                out.append('A-Za-z0-9_' if in_class else '[A-Za-z0-9_]')
+            else:
+                out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if char == ']':
+                in_class = False
+        elif char == '[':
+            in_class = True
+        elif char == '$':
+            char = '\\Z'
+        out.append(char)
+        i += 1
+    return ''.join(out)
+
+
+@functools.lru_cache(maxsize=None)
+def compile_pattern(pattern):
+    """Compile (and cache) a spec pattern with the ``regex`` module."""
+    return regex.compile(ecma_to_python(pattern))
+
+
+def _pattern_keyword(validator, pattern, instance, schema):  # pylint: disable=unused-argument
+    """jsonschema ``pattern`` keyword with ECMA semantics (search, not full match, as JSON Schema says)."""
+    if validator.is_type(instance, 'string') and not compile_pattern(pattern).search(instance):
+        yield ValidationError(f'{instance!r} does not match {pattern!r}')
+
+
+RequestValidator = jsonschema.validators.extend(OAS30WriteValidator, {'pattern': _pattern_keyword})
+ResponseValidator = jsonschema.validators.extend(OAS30ReadValidator, {'pattern': _pattern_keyword})
+ParameterValidator = jsonschema.validators.extend(OAS30Validator, {'pattern': _pattern_keyword})
+
+
+def _inline_refs(node, spec):
+    """Return ``node`` with every local ``$ref`` replaced by a copy of its target (the subset has no cycles)."""
+    if isinstance(node, dict):
+        if '$ref' in node:
+            target = spec
+            for part in node['$ref'].lstrip('#/').split('/'):
+                target = target[part]
+            return _inline_refs(target, spec)
+        return {key: _inline_refs(value, spec) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline_refs(item, spec) for item in node]
+    return node
+
+
+def _close_objects(schema):
+    """Forbid undeclared properties on every object schema that declares ``properties``."""
+    if isinstance(schema, dict):
+        if 'properties' in schema and 'additionalProperties' not in schema:
+            schema['additionalProperties'] = False
+        for value in schema.values():
+            _close_objects(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _close_objects(item)
+    return schema
+
+
+def _field_path(path):
+    """``['secrets', 0, 'id']`` -> ``secrets[0].id`` (the ``field`` of a FieldViolation)."""
+    text = ''
+    for part in path:
+        if isinstance(part, int):
+            text += f'[{part}]'
+        else:
+            text += f'.{part}' if text else str(part)
+    return text
+
+
+def schema_violations(validator, instance, prefix=()):
+    """All violations of ``instance`` as (field, description) pairs, one per offending field."""
+    found = []
+    for error in validator.iter_errors(instance):
+        path = list(prefix) + list(error.absolute_path)
+        if error.validator == 'required':
+            missing = re.match(r"'([^']+)' is a required property", error.message)
+            if missing:
+                found.append((_field_path(path + [missing.group(1)]), 'is required'))
+                continue
+        if error.validator == 'additionalProperties' and isinstance(error.instance, dict):
+            declared = set(error.schema.get('properties', {}))
+            for extra in sorted(set(error.instance) - declared):
+                found.append((_field_path(path + [extra]), 'is not a recognized attribute'))
+            continue
+        found.append((_field_path(path) or 'body', _describe(error)))
+    return found
+
+
+def _describe(error):
+    """A short description of one violation (jsonschema's messages repeat long values verbatim)."""
+    if error.validator == 'maxLength':
+        return f'must be at most {error.validator_value} characters long'
+    if error.validator == 'minLength':
+        return f'must be at least {error.validator_value} characters long'
+    if error.validator == 'pattern':
+        return f'does not match the pattern {error.validator_value}'
+    if error.validator == 'readOnly':
+        return 'is read-only and cannot be set in a request'
+    return error.message
+
+
+class Parameter:
+    """One declared path or query parameter with its compiled validator."""
+
+    def __init__(self, spec):
+        self.name = spec['name']
+        self.location = spec['in']
+        self.required = spec.get('required', False)
+        self.schema = spec.get('schema', {})
+        self.type = self.schema.get('type')
+        self.default = self.schema.get('default')
+        self.validator = ParameterValidator(self.schema, format_checker=oas30_format_checker)
+
+    def coerce(self, raw):
+        """Convert a query string value to the declared type; leave it a string when it does not parse."""
+        if self.type == 'boolean' and raw.lower() in ('true', 'false'):
+            return raw.lower() == 'true'
+        if self.type == 'integer' and re.fullmatch(r'[-+]?\d+', raw):
+            return int(raw)
+        return raw
+
+
+class Operation:
+    """One spec operation: route, parameters, body and response validators."""
+
+    def __init__(self, method, template, spec, resolved):
+        self.method = method.upper()
+        self.template = template
+        self.operation_id = spec['operationId']
+        regex_text = re.sub(r'\\\{(\w+)\\\}', r'(?P<\1>[^/:]+)', re.escape(template))
+        self.route = re.compile(f'^{regex_text}$')
+        self.parameters = [Parameter(param) for param in resolved.get('parameters', [])]
+        body = resolved.get('requestBody')
+        self.body_required = bool(body and body.get('required'))
+        self.request_types = list(body['content']) if body else []
+        self.body_validator = None
+        if body:
+            schema = _close_objects(copy.deepcopy(body['content'][VERSIONED_TYPE]['schema']))
+            self.body_validator = RequestValidator(schema, format_checker=oas30_format_checker)
+        self.responses = {}
+        for status, response in resolved['responses'].items():
+            content = response.get('content') or {}
+            schema = None
+            for media in content.values():
+                if 'schema' in media:
+                    schema = _close_objects(copy.deepcopy(media['schema']))
+            self.responses[int(status)] = ResponseValidator(schema, format_checker=oas30_format_checker) if schema else None
+
+    def declares(self, name):
+        """Whether the operation declares a parameter (e.g. ``includeCount``)."""
+        return any(param.name == name for param in self.parameters)
+
+    def parse_parameters(self, path_params, query):
+        """Validate path and query parameters; return typed values (query defaults filled in).
+
+        Unknown query parameters are ignored, as Atlas does.
+        """
+        values = {}
+        problems = []
+        for param in self.parameters:
+            if param.location == 'path':
+                raw = path_params.get(param.name)
+            elif param.location == 'query':
+                raw = query.get(param.name)
+            else:
+                continue
+            if raw is None:
+                if param.required:
+                    problems.append((param.name, 'is required'))
+                else:
+                    values[param.name] = param.default
+                continue
+            value = param.coerce(raw) if param.location == 'query' else raw
+            for error in param.validator.iter_errors(value):
+                problems.append((param.name, error.message))
+            values[param.name] = value
+        if problems:
+            raise validation_error(problems)
+        return values
+
+    def validate_body(self, body):
+        """Validate a parsed JSON request body; raise 400 VALIDATION_ERROR naming every bad field."""
+        problems = schema_violations(self.body_validator, body)
+        if problems:
+            raise validation_error(problems)
+
+    def response_problems(self, status, body, error_schema_validator):
+        """Why a response breaks the spec (empty list when it conforms).
+
+        A declared status is checked against its declared schema (or must have no body); an error
+        status the operation does not declare (e.g. 405, 406, 415) must still be an ``ApiError``.
+        """
+        if status in self.responses:
+            validator = self.responses[status]
+            if validator is None:
+                return [] if body is None else [f'status {status} of {self.operation_id} declares no body']
+            if body is None:
+                return [f'status {status} of {self.operation_id} requires a body']
+            return [f'{field}: {description}' for field, description in schema_violations(validator, body)]
+        if status >= 400:
+            return [f'{field}: {description}' for field, description in schema_violations(error_schema_validator, body)]
+        return [f'status {status} is not declared for {self.operation_id}']
+
+
+class Contract:
+    """All operations of the spec, with routing by method and raw path."""
+
+    def __init__(self, spec):
+        self.spec = spec
+        self.operations = []
+        for template, item in spec['paths'].items():
+            for method, operation in item.items():
+                resolved = _inline_refs(operation, spec)
+                self.operations.append(Operation(method, template, operation, resolved))
+        error_schema = _close_objects(_inline_refs({'$ref': '#/components/schemas/ApiError'}, spec))
+        self.error_validator = ResponseValidator(error_schema, format_checker=oas30_format_checker)
+        self.by_id = {operation.operation_id: operation for operation in self.operations}
+
+    def match(self, method, raw_path):
+        """Find the operation for a request: 404 for an unknown path, 405 for a known path and wrong method."""
+        allowed = []
+        for operation in self.operations:
+            found = operation.route.match(raw_path)
+            if found:
+                if operation.method == method:
+                    return operation, found.groupdict()
+                allowed.append(operation.method)
+        if allowed:
+            raise ApiError(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed for {raw_path}.',
+                           parameters=[method, raw_path], headers={'Allow': ', '.join(sorted(allowed))})
+        raise not_found(raw_path)
+
+    def error_problems(self, body):
+        """Violations of an error body (used for responses outside any operation)."""
+        return [f'{field}: {description}' for field, description in schema_violations(self.error_validator, body)]
+
+
+@functools.lru_cache(maxsize=None)
+def load_contract(path=SPEC_PATH):
+    """Load and compile the spec once per process."""
+    with open(path, encoding='utf-8') as handle:
+        return Contract(json.load(handle))

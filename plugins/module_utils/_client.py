@@ -125,7 +125,7 @@ def _short_reason(exc):
     match = re.search(r'\[Errno -?\d+\][^)\'"]*', text)
     if match:
         return match.group(0).strip().rstrip(',')
-    for candidate in ('certificate verify failed[^)\'"]*', 'Connection reset by peer', 'Connection aborted',
+    for candidate in ('certificate verify failed[^()\'"]*', 'Connection reset by peer', 'Connection aborted',
                       'Remote end closed connection without response', 'Name or service not known'):
         match = re.search(candidate, text)
         if match:

@@ -83,6 +83,13 @@ def check_range(option, value, minimum, maximum):
         raise InputError('%s must be between %d and %d, got %d' % (option, minimum, maximum, value))
 
 
+def _listing(values, singular, plural):
+    """'X is not a <singular>' / 'X, Y are not <plural>'."""
+    if len(values) == 1:
+        return '%s is not %s' % (values[0], singular)
+    return '%s are not %s' % (', '.join(values), plural)
+
+
 def check_roles(option, roles, scope, warn):
     """Org roles must be ORG_* of the API; project roles GROUP_* (unknown GROUP_* only warn)."""
     if roles is None:
@@ -92,17 +99,16 @@ def check_roles(option, roles, scope, warn):
     if scope == 'org':
         unknown = sorted(set(roles) - set(ORG_ROLES))
         if unknown:
-            raise InputError('%s: %s not organization roles; use %s' % (option, ', '.join(unknown) + (' is' if len(unknown) == 1 else ' are'),
-                                                                         ', '.join(ORG_ROLES)))
+            raise InputError('%s: %s; use %s' % (option, _listing(unknown, 'an organization role', 'organization roles'), ', '.join(ORG_ROLES)))
     else:
-        wrong = sorted(role for role in roles if not role.startswith('GROUP_'))
+        wrong = sorted(set(role for role in roles if not role.startswith('GROUP_')))
         if wrong:
-            raise InputError('%s: %s not project roles; project roles start with GROUP_ (for example %s)'
-                             % (option, ', '.join(wrong) + (' is' if len(wrong) == 1 else ' are'), ', '.join(PROJECT_ROLES[:3])))
+            raise InputError('%s: %s; project roles start with GROUP_, for example %s'
+                             % (option, _listing(wrong, 'a project role', 'project roles'), ', '.join(PROJECT_ROLES[:3])))
         unknown = sorted(set(roles) - set(PROJECT_ROLES))
         if unknown:
-            warn('%s: %s not among the documented project roles for service accounts; Atlas decides whether to accept it.'
-                 % (option, ', '.join(unknown) + (' is' if len(unknown) == 1 else ' are')))
+            warn('%s: %s; Atlas decides whether to accept it.'
+                 % (option, _listing(unknown, 'among the documented project roles for service accounts', 'among the documented project roles for service accounts')))
     return sorted(set(roles))
 
 

@@ -184,11 +184,11 @@ class TestInputAndErrors:
         (dict(CREATE, name='bad!name'), "name may contain only"),
         (dict(CREATE, name='x' * 65), 'name must be 1 to 64'),
         (dict(CREATE, description='d' * 251), 'description must be 1 to 250'),
-        (dict(CREATE, roles=['GROUP_OWNER']), 'not organization roles'),
+        (dict(CREATE, roles=['GROUP_OWNER']), 'is not an organization role'),
         (dict(CREATE, secret_expires_after_hours=7), 'secret_expires_after_hours must be between 8 and 8760'),
         (dict(CREATE, org_id='XYZ'), 'org_id must be 24 lowercase hexadecimal'),
         (dict(CREATE, client_id='mdb_sa_id_short'), 'client_id must match'),
-        (dict(project_id=PROJECT, name='app', description='d', roles=['ORG_OWNER'], secret_expires_after_hours=8), 'not project roles'),
+        (dict(project_id=PROJECT, name='app', description='d', roles=['ORG_OWNER'], secret_expires_after_hours=8), 'is not a project role'),
     ])
     def test_bad_input_fails_before_any_call(self, atlas, run_module, args, fragment):
         result = run_module(module, args)

@@ -159,7 +159,7 @@ def enforce_access_list(principal, client_ip, now):
             entry.request_count += 1
             return
     raise ApiError(403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST',
-                   f'IP address {client_ip} is not allowed to access this resource.', parameters=[client_ip])
+                   f'IP address {client_ip} is not allowed to access this resource.')
 
 
 def _form(request):
@@ -203,7 +203,7 @@ def mint_token(sim, request, entry):
     if sim.state.active_tokens(account.client_id, now) >= MAX_TOKENS_PER_ACCOUNT:
         raise ApiError(403, 'ACCESS_TOKEN_LIMIT_REACHED',
                        f'Service account {account.client_id} already has {MAX_TOKENS_PER_ACCOUNT} active access tokens; '
-                       'revoke some or wait for them to expire.', parameters=[account.client_id, MAX_TOKENS_PER_ACCOUNT])
+                       'revoke some or wait for them to expire.')
     value = secrets.token_urlsafe(48)
     sim.state.tokens[sha256(value)] = Token(account.client_id, now, now + datetime.timedelta(seconds=sim.token_ttl))
     secret.last_used_at = now

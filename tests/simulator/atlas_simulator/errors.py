@@ -6,6 +6,10 @@
 Every failure inside the simulator is raised as :class:`ApiError` and rendered as the spec's
 ``ApiError`` body (``error``, ``errorCode``, ``detail``, ``reason``, ``parameters`` and, for
 validation errors, ``badRequestDetail``).
+
+``parameters`` stays empty on /api/atlas/v2: the spec types its items as objects while real Atlas
+sends scalars, so only the (unspecified) OAuth token endpoint fills it, as Atlas's documented
+``RATE_LIMITED`` body does.
 """
 
 from http import HTTPStatus
@@ -55,7 +59,7 @@ def validation_error(fields, detail=None):
 
 def not_found(path):
     """404 RESOURCE_NOT_FOUND worded like Atlas (``Cannot find resource <path>``)."""
-    return ApiError(404, 'RESOURCE_NOT_FOUND', f'Cannot find resource {path}.', parameters=[path])
+    return ApiError(404, 'RESOURCE_NOT_FOUND', f'Cannot find resource {path}.')
 
 
 def forbidden(detail='Current user is not authorized to perform this action.'):

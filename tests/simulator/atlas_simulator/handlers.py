@@ -105,7 +105,6 @@ def _check_secret_hours(org, hours):
         raise ApiError(400, 'INVALID_SECRET_EXPIRATION',
                        f'secretExpiresAfterHours must be between {MIN_SECRET_HOURS} and {org.max_secret_hours} hours '
                        f'(the organization maximum); got {hours}.',
-                       parameters=[hours, MIN_SECRET_HOURS, org.max_secret_hours],
                        fields=[{'field': 'secretExpiresAfterHours',
                                 'description': f'must be between {MIN_SECRET_HOURS} and {org.max_secret_hours}'}])
 
@@ -113,8 +112,7 @@ def _check_secret_hours(org, hours):
 def _check_account_limit(call, org):
     if len(call.state.org_accounts(org.id)) >= MAX_ACCOUNTS_PER_ORG:
         raise ApiError(400, 'SERVICE_ACCOUNT_MAX_ACCOUNTS_REACHED',
-                       f'Organization {org.id} already has the maximum of {MAX_ACCOUNTS_PER_ORG} service accounts.',
-                       parameters=[org.id, MAX_ACCOUNTS_PER_ORG])
+                       f'Organization {org.id} already has the maximum of {MAX_ACCOUNTS_PER_ORG} service accounts.')
 
 
 # --- pagination --------------------------------------------------------------------------------------
@@ -265,7 +263,7 @@ def _create_secret(call, org, account):
     if len(account.secrets) >= MAX_SECRETS_PER_ACCOUNT:
         raise ApiError(400, 'SERVICE_ACCOUNT_MAX_SECRETS_REACHED',
                        f'Service account {account.client_id} already has the maximum of {MAX_SECRETS_PER_ACCOUNT} secrets; '
-                       'delete one before creating another.', parameters=[account.client_id, MAX_SECRETS_PER_ACCOUNT])
+                       'delete one before creating another.')
     secret, plaintext = new_secret(call.now, hours)
     account.secrets.append(secret)
     return 201, secret.view(plaintext)
@@ -333,8 +331,7 @@ def _add_access_entries(call, account):
     if len(account.access_list) + len(new_entries) > MAX_ACCESS_LIST_ENTRIES:
         raise ApiError(400, 'SERVICE_ACCOUNT_MAX_ACCESS_LIST_ENTRIES_REACHED',
                        f'Service account {account.client_id} may have at most {MAX_ACCESS_LIST_ENTRIES} access list entries '
-                       f'({len(account.access_list)} exist, {len(new_entries)} new).',
-                       parameters=[account.client_id, MAX_ACCESS_LIST_ENTRIES])
+                       f'({len(account.access_list)} exist, {len(new_entries)} new).')
     account.access_list.extend(new_entries)
     return _access_page(call, account)
 
@@ -347,8 +344,7 @@ def _delete_access_entry(call, account):
         raise not_found(call.path)
     if entry.admits(call.client_ip):
         raise ApiError(400, 'CANNOT_REMOVE_CALLER_ACCESS_LIST_ENTRY',
-                       f'The access list entry {key} admits the requesting IP address {call.client_ip} and cannot be removed.',
-                       parameters=[key, call.client_ip])
+                       f'The access list entry {key} admits the requesting IP address {call.client_ip} and cannot be removed.')
     account.access_list.remove(entry)
     return 204, None
 

@@ -80,7 +80,7 @@ def negotiate_version(accept):
     else:
         detail = (f'Invalid or unsupported API version date {requested!r}; this resource is available from version '
                   f'{API_VERSION} ({VERSIONED_TYPE}).')
-    raise ApiError(406, 'INVALID_VERSION_DATE', detail, parameters=[requested or accept or ''])
+    raise ApiError(406, 'INVALID_VERSION_DATE', detail)
 
 
 def parse_body(operation, request):
@@ -94,8 +94,7 @@ def parse_body(operation, request):
     media_type = request.content_type
     if media_type != 'application/json' and not _version_allowed(media_type):
         raise ApiError(415, 'UNSUPPORTED_MEDIA_TYPE',
-                       f'Content-Type {media_type or "(none)"} is not supported; use application/json or {VERSIONED_TYPE}.',
-                       parameters=[media_type])
+                       f'Content-Type {media_type or "(none)"} is not supported; use application/json or {VERSIONED_TYPE}.')
     try:
         body = json.loads(request.body)
     except ValueError as exc:
@@ -171,7 +170,6 @@ class Application:
             if not allowed:
                 raise ApiError(429, 'RATE_LIMITED',
                                f'Resource {request.path} is limited to {sim.api_limiter.limit} requests every 1 minutes.',
-                               parameters=[request.path, sim.api_limiter.limit, 1],
                                headers=dict(limit_headers, **{'Retry-After': str(retry_after)}))
             params = operation.parse_parameters(path_params, request.query)
             body = parse_body(operation, request)
@@ -207,7 +205,7 @@ class Application:
         entry['violation'] = problems
         raise ApiError(500, 'SIMULATOR_RESPONSE_INVALID',
                        f'The simulator produced a response that breaks the spec ({operation_id} {status}): '
-                       + '; '.join(problems), parameters=[operation_id, status])
+                       + '; '.join(problems))
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -282,8 +282,7 @@ class Contract:
                     return operation, found.groupdict()
                 allowed.append(operation.method)
         if allowed:
-            raise ApiError(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed for {raw_path}.',
-                           parameters=[method, raw_path], headers={'Allow': ', '.join(sorted(allowed))})
+            raise ApiError(405, 'METHOD_NOT_ALLOWED', f'Method {method} is not allowed for {raw_path}.', headers={'Allow': ', '.join(sorted(allowed))})
         raise not_found(raw_path)
 
     def error_problems(self, body):

@@ -82,7 +82,11 @@ class ClientCredentialsAuth:
                 if token:
                     return token, True
                 token, expires_in = self._mint(client)
-                cache.store(token, expires_in)
+                try:
+                    cache.store(token, expires_in)
+                except TokenCacheError as exc:  # keep the token just minted: do not mint a second one
+                    client.warn('Not caching Atlas access tokens: %s.' % exc)
+                    self.use_cache = False
                 return token, False
         except TokenCacheError as exc:
             client.warn('Not caching Atlas access tokens: %s.' % exc)

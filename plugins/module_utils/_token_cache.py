@@ -69,7 +69,10 @@ class TokenCache:
         if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
             raise TokenCacheError('token cache directory %s is not a directory owned by the current user' % self.directory)
         if stat.S_IMODE(info.st_mode) != 0o700:
-            os.chmod(self.directory, 0o700)
+            try:
+                os.chmod(self.directory, 0o700)
+            except OSError as exc:
+                raise TokenCacheError('cannot restrict token cache directory %s to mode 0700: %s' % (self.directory, exc.strerror))
 
     def __enter__(self):
         """Hold the exclusive lock: other processes wait here while this one reads or mints."""
@@ -106,16 +109,21 @@ class TokenCache:
     def store(self, access_token, expires_in):
         """Atomically replace the cache file (mode 0600) with a freshly minted token."""
         document = {'access_token': access_token, 'expires_at': self.clock() + float(expires_in)}
-        fd, tmp_path = tempfile.mkstemp(prefix='.token-', dir=self.directory)  # mkstemp creates 0600
+        try:
+            fd, tmp_path = tempfile.mkstemp(prefix='.token-', dir=self.directory)  # mkstemp creates 0600
+        except OSError as exc:
+            raise TokenCacheError('cannot write to %s: %s' % (self.directory, exc.strerror))
         try:
             with os.fdopen(fd, 'w') as handle:
                 json.dump(document, handle)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp_path, self.path)
-        except BaseException:
+        except BaseException as exc:
             if os.path.exists(tmp_path):
                 os.unlink(tmp_path)
+            if isinstance(exc, OSError):
+                raise TokenCacheError('cannot write %s: %s' % (self.path, exc.strerror))
             raise
 
     def discard(self, access_token=None):
@@ -126,7 +134,7 @@ class TokenCache:
             os.unlink(self.path)
         except OSError as exc:
             if exc.errno != errno.ENOENT:
-                raise
+                raise TokenCacheError('cannot remove %s: %s' % (self.path, exc.strerror))
 
     def load_raw(self):
         """The cached token whatever its expiry (used to avoid discarding a newer one)."""

@@ -8,6 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import errno
 import json
 import os
 import stat
@@ -23,7 +24,8 @@ import pytest
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._auth import ClientCredentialsAuth
 from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasApiError
-from ansible_collections.cloudops.atlas.plugins.module_utils._token_cache import REFRESH_MARGIN_SECONDS, TokenCache
+from ansible_collections.cloudops.atlas.plugins.module_utils import _token_cache
+from ansible_collections.cloudops.atlas.plugins.module_utils._token_cache import REFRESH_MARGIN_SECONDS, TokenCache, TokenCacheError
 from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.atlas_wire import (
     BASE, CLIENT_ID, CLIENT_SECRET, ORGS_URL, TOKEN_URL, wire)
 
@@ -318,13 +320,119 @@ def test_store_leaves_no_temporary_file_when_writing_fails(tmp_path, monkeypatch
     cache = TokenCache(BASE, CLIENT_ID, CLIENT_SECRET, directory=str(tmp_path / 'tokens'))
 
     def broken_replace(src, dst):
-        raise OSError(28, 'No space left on device')
+        raise OSError(errno.ENOSPC, 'No space left on device')
 
     with cache:
         monkeypatch.setattr(os, 'replace', broken_replace)
-        with pytest.raises(OSError):
+        with pytest.raises(TokenCacheError) as caught:
             cache.store('t', 3600)
+    assert str(caught.value) == 'cannot write %s: No space left on device' % cache.path
     assert sorted(os.listdir(str(tmp_path / 'tokens'))) == [os.path.basename(cache.lock_path)]
+
+
+def test_store_into_a_directory_that_refuses_new_files(tmp_path, monkeypatch):
+    cache = TokenCache(BASE, CLIENT_ID, CLIENT_SECRET, directory=str(tmp_path / 'tokens'))
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EDQUOT, 'Disk quota exceeded')
+
+    with cache:
+        monkeypatch.setattr(_token_cache.tempfile, 'mkstemp', refuse)
+        with pytest.raises(TokenCacheError) as caught:
+            cache.store('t', 3600)
+    assert str(caught.value) == 'cannot write to %s: Disk quota exceeded' % cache.directory
+
+
+def test_a_full_disk_warns_and_keeps_the_token_just_minted(atlas, make_client, cache_home, warnings, monkeypatch):
+    def broken_replace(src, dst):
+        raise OSError(errno.ENOSPC, 'No space left on device')
+
+    monkeypatch.setattr(os, 'replace', broken_replace)
+    atlas.add('POST', TOKEN_URL, json=token_reply('minted-12'))
+    atlas.add('GET', ORGS_URL, json={'results': []})
+    atlas.add('GET', ORGS_URL, json={'results': []})
+    client = make_client(ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET))
+
+    client.get('/api/atlas/v2/orgs')
+    client.get('/api/atlas/v2/orgs')
+
+    assert wire(atlas) == [('POST', TOKEN_URL), ('GET', ORGS_URL), ('GET', ORGS_URL)]
+    assert [bearer(call) for call in atlas.calls[1:]] == ['Bearer minted-12'] * 2
+    assert len(warnings) == 1
+    assert warnings[0].startswith('Not caching Atlas access tokens: cannot write ')
+    assert warnings[0].endswith(': No space left on device.')
+    assert token_files(cache_home) == []
+
+
+def test_a_directory_that_cannot_be_tightened_is_not_used(atlas, make_client, cache_home, warnings, monkeypatch):
+    tokens_dir(cache_home).mkdir(parents=True)
+    os.chmod(str(tokens_dir(cache_home)), 0o755)
+
+    def read_only(path, mode):
+        raise OSError(errno.EROFS, 'Read-only file system')
+
+    monkeypatch.setattr(os, 'chmod', read_only)
+    atlas.add('POST', TOKEN_URL, json=token_reply('minted-13'))
+    atlas.add('GET', ORGS_URL, json={'results': []})
+
+    make_client(ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET)).get('/api/atlas/v2/orgs')
+
+    assert wire(atlas) == [('POST', TOKEN_URL), ('GET', ORGS_URL)]
+    assert warnings == ['Not caching Atlas access tokens: cannot restrict token cache directory %s to mode 0700: '
+                        'Read-only file system.' % tokens_dir(cache_home)]
+    assert token_files(cache_home) == []
+
+
+def test_discard_that_cannot_remove_the_file(tmp_path):
+    cache = TokenCache(BASE, CLIENT_ID, CLIENT_SECRET, directory=str(tmp_path))
+    os.mkdir(cache.path)  # unlink() of a directory fails with EISDIR
+
+    with pytest.raises(TokenCacheError) as caught:
+        cache.discard()
+
+    assert str(caught.value).startswith('cannot remove %s: ' % cache.path)
+
+
+def test_renewal_survives_a_token_file_that_cannot_be_removed(atlas, make_client, cache_home, monkeypatch):
+    plant('revoked', 3600)
+    real_unlink = os.unlink
+
+    def stubborn_unlink(path, *args, **kwargs):
+        if path.endswith('.json'):
+            raise OSError(errno.EACCES, 'Permission denied')
+        return real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, 'unlink', stubborn_unlink)
+    atlas.add('GET', ORGS_URL, status=401, json={'errorCode': 'NOT_AUTHORIZED', 'detail': 'Invalid token.'})
+    atlas.add('GET', ORGS_URL, status=401, json={'errorCode': 'NOT_AUTHORIZED', 'detail': 'Invalid token.'})
+
+    with pytest.raises(AtlasApiError) as caught:
+        make_client(ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET)).get('/api/atlas/v2/orgs')
+
+    # The file could not be dropped, so the same (still unexpired) token is read again; no loop.
+    assert wire(atlas) == [('GET', ORGS_URL), ('GET', ORGS_URL)]
+    assert caught.value.status == 401
+
+
+def test_flock_failure_is_a_cache_error_and_closes_the_lock_file(tmp_path, monkeypatch):
+    cache = TokenCache(BASE, CLIENT_ID, CLIENT_SECRET, directory=str(tmp_path / 'tokens'))
+    closed = []
+    real_close = os.close
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, 'No locks available')
+
+    def close(fd):
+        closed.append(fd)
+        real_close(fd)
+
+    monkeypatch.setattr(_token_cache.fcntl, 'flock', no_locks)
+    monkeypatch.setattr(os, 'close', close)
+    with pytest.raises(TokenCacheError) as caught:
+        with cache:
+            pass
+    assert str(caught.value) == 'cannot lock %s: No locks available' % cache.lock_path
+    assert len(closed) == 1 and cache._lock_fd is None  # pylint: disable=protected-access
 
 
 def test_lock_failure_is_a_cache_error(tmp_path):
@@ -332,10 +440,9 @@ def test_lock_failure_is_a_cache_error(tmp_path):
     cache = TokenCache(BASE, CLIENT_ID, CLIENT_SECRET, directory=str(directory))
     directory.mkdir(mode=0o700)
     os.mkdir(cache.lock_path)  # the lock path cannot be opened as a file
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(TokenCacheError) as caught:
         with cache:
             pass
-    assert type(caught.value).__name__ == 'TokenCacheError'
     assert str(caught.value).startswith('cannot lock %s: ' % cache.lock_path)
 
 

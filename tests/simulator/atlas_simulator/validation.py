@@ -183,7 +183,10 @@ class Operation:
         self.method = method.upper()
         self.template = template
         self.operation_id = spec['operationId']
-        regex_text = re.sub(r'\\\{(\w+)\\\}', r'(?P<\1>[^/:]+)', re.escape(template))
+        # A client id never contains ':', so '{clientId}:invite' routes unambiguously; other segments
+        # (an IPv6 access-list entry) may.
+        regex_text = re.sub(r'\\\{(\w+)\\\}', lambda m: f"(?P<{m.group(1)}>[^/{':' if m.group(1) == 'clientId' else ''}]+)",
+                            re.escape(template))
         self.route = re.compile(f'^{regex_text}$')
         self.parameters = [Parameter(param) for param in resolved.get('parameters', [])]
         body = resolved.get('requestBody')

@@ -1,0 +1,146 @@
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Versions, the Date header, and the /_sim control API: clock, faults, journal, state, reset."""
+
+import email.utils
+
+import pytest
+import requests
+
+from conftest import basic, control, new_org_account
+
+
+@pytest.mark.parametrize('version', ['2024-08-05', '2024-10-23', '2024-11-13', '2025-03-12', '2099-01-01'])
+def test_versions_on_or_after_2024_08_05_are_served(api, org_id, version):
+    response = api.get(f'/orgs/{org_id}/serviceAccounts', headers={'Accept': f'application/vnd.atlas.{version}+json'})
+    assert response.status_code == 200
+    assert response.headers['Content-Type'] == 'application/vnd.atlas.2024-08-05+json'
+
+
+@pytest.mark.parametrize('accept', ['application/vnd.atlas.2023-01-01+json', 'application/vnd.atlas.2024-08-04+json',
+                                    'application/vnd.atlas.garbage+json', 'application/vnd.atlas.2024-13-45+json',
+                                    'application/json', '*/*', None])
+def test_other_versions_are_not_acceptable(api, org_id, accept):
+    response = api.get(f'/orgs/{org_id}/serviceAccounts', headers={'Accept': accept})
+    assert response.status_code == 406
+    assert response.headers['Content-Type'] == 'application/json'
+    assert response.json()['errorCode'] == 'INVALID_VERSION_DATE'
+
+
+def test_date_header_follows_the_simulated_clock(sim, digest_api, org_id):
+    api = digest_api
+    control(sim, 'POST', 'clock', {'set': '2030-06-01T12:00:00Z'})
+    response = api.get(f'/orgs/{org_id}/serviceAccounts')
+    assert response.status_code == 200
+    served = email.utils.parsedate_to_datetime(response.headers['Date'])
+    assert served.strftime('%Y-%m-%d %H') == '2030-06-01 12'
+    created = new_org_account(api, org_id, hours=10)
+    assert created['createdAt'].startswith('2030-06-01T12:')
+    assert created['secrets'][0]['expiresAt'].startswith('2030-06-01T22:')
+    control(sim, 'POST', 'clock', {'advance_hours': 48})
+    assert control(sim, 'GET', 'clock')['now'].startswith('2030-06-03T12:')
+    late = requests.get(f'{sim.url}/api/atlas/v2/orgs/{org_id}/serviceAccounts', timeout=30)
+    assert email.utils.parsedate_to_datetime(late.headers['Date']).day == 3
+
+
+def test_journal_mark_and_reset(sim, api, org_id):
+    mark = control(sim, 'POST', 'journal/mark')['mark']
+    api.get(f'/orgs/{org_id}/serviceAccounts', params={'pageNum': 2})
+    entries = control(sim, 'GET', f'journal?since={mark}')['entries']
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry['seq'] == mark + 1 and entry['method'] == 'GET' and entry['status'] == 200
+    assert entry['path'] == f'/api/atlas/v2/orgs/{org_id}/serviceAccounts' and entry['query'] == {'pageNum': '2'}
+    assert entry['auth'] == 'bearer' and entry['client_id'] == sim.info['admin']['client_id']
+    assert entry['time'].endswith('Z') and entry['fault'] is None
+    requests.delete(sim.url + '/_sim/journal', timeout=30)
+    assert control(sim, 'GET', 'journal') == {'mark': 0, 'entries': []}
+
+
+def test_state_dump_never_shows_plaintext(sim, api, org_id):
+    account = new_org_account(api, org_id)
+    plaintext = account['secrets'][0]['secret']
+    dump = requests.get(sim.url + '/_sim/state', timeout=30).text
+    assert account['clientId'] in dump
+    assert plaintext not in dump and sim.info['admin']['client_secret'] not in dump
+    assert sim.info['admin']['private_key'] not in dump and api.token not in dump
+    state = control(sim, 'GET', 'state')
+    assert state['tokens']['activeByClient'] == {sim.info['admin']['client_id']: 1}
+
+
+def test_reset_restores_the_seed(sim, api, org_id):
+    new_org_account(api, org_id)
+    control(sim, 'POST', 'clock', {'advance_hours': 5})
+    control(sim, 'POST', 'faults', {'kind': 'reset', 'path': 'nothing-matches'})
+    control(sim, 'POST', 'reset')
+    state = control(sim, 'GET', 'state')
+    assert [a['clientId'] for a in state['serviceAccounts']] == [sim.info['admin']['client_id']]
+    assert state['tokens']['activeByClient'] == {}
+    assert control(sim, 'GET', 'faults') == {'faults': []}
+    assert control(sim, 'GET', 'journal')['entries'] == []
+    assert api.get(f'/orgs/{org_id}/serviceAccounts').status_code == 401
+
+
+@pytest.mark.parametrize('status, code', [(429, 'RATE_LIMITED'), (500, 'UNEXPECTED_ERROR'), (502, 'BAD_GATEWAY'),
+                                          (503, 'SERVICE_UNAVAILABLE'), (504, 'GATEWAY_TIMEOUT')])
+def test_status_faults(sim, api, org_id, status, code):
+    control(sim, 'POST', 'faults', {'method': 'GET', 'path': '/serviceAccounts$', 'count': 2, 'kind': 'status', 'status': status})
+    for _ in range(2):
+        response = api.get(f'/orgs/{org_id}/serviceAccounts')
+        assert response.status_code == status and response.json()['errorCode'] == code
+        assert 'Retry-After' not in response.headers
+    assert api.get(f'/orgs/{org_id}/serviceAccounts').status_code == 200
+    faults = [e['fault'] for e in control(sim, 'GET', 'journal')['entries'] if e['path'].endswith('/serviceAccounts')]
+    assert faults == ['status', 'status', None]
+
+
+def test_status_fault_with_retry_after_applies_nothing(sim, api, org_id):
+    control(sim, 'POST', 'faults', {'method': 'POST', 'path': '/serviceAccounts$', 'kind': 'status', 'status': 429,
+                                    'retry_after': 7})
+    response = api.post(f'/orgs/{org_id}/serviceAccounts',
+                        {'name': 'n', 'description': 'd', 'roles': ['ORG_MEMBER'], 'secretExpiresAfterHours': 8})
+    assert response.status_code == 429 and response.headers['Retry-After'] == '7'
+    assert api.get(f'/orgs/{org_id}/serviceAccounts').json()['totalCount'] == 0
+
+
+def test_faults_apply_to_the_token_endpoint(sim, info):
+    control(sim, 'POST', 'faults', {'path': '^/api/oauth/token$', 'kind': 'status', 'status': 503, 'retry_after': 1})
+    admin = info['admin']
+    response = requests.post(sim.url + '/api/oauth/token', data={'grant_type': 'client_credentials'},
+                             headers={'Authorization': basic(admin['client_id'], admin['client_secret'])}, timeout=30)
+    assert response.status_code == 503 and response.headers['Retry-After'] == '1'
+
+
+def test_delay_fault(sim, api, org_id):
+    control(sim, 'POST', 'faults', {'method': 'GET', 'path': 'serviceAccounts', 'kind': 'delay', 'seconds': 0.2})
+    assert api.get(f'/orgs/{org_id}/serviceAccounts').status_code == 200
+    assert control(sim, 'GET', 'journal')['entries'][-1]['fault'] == 'delay'
+
+
+def test_reset_fault_applies_nothing(sim, api, org_id):
+    control(sim, 'POST', 'faults', {'method': 'POST', 'path': '/serviceAccounts$', 'kind': 'reset'})
+    assert len(control(sim, 'GET', 'faults')['faults']) == 1
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.post(f'/orgs/{org_id}/serviceAccounts', {'name': 'n', 'description': 'd', 'roles': ['ORG_MEMBER'],
+                                                     'secretExpiresAfterHours': 8})
+    assert api.get(f'/orgs/{org_id}/serviceAccounts').json()['totalCount'] == 0
+    assert control(sim, 'GET', 'journal')['entries'][-2]['status'] == 'reset'
+
+
+def test_apply_then_drop_applies_the_write(sim, api, org_id):
+    control(sim, 'POST', 'faults', {'method': 'POST', 'path': '/serviceAccounts$', 'kind': 'apply_then_drop'})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        api.post(f'/orgs/{org_id}/serviceAccounts', {'name': 'dropped', 'description': 'd', 'roles': ['ORG_MEMBER'],
+                                                     'secretExpiresAfterHours': 8})
+    listed = api.get(f'/orgs/{org_id}/serviceAccounts').json()
+    assert [a['name'] for a in listed['results']] == ['dropped']
+    entries = control(sim, 'GET', 'journal')['entries']
+    assert (entries[-2]['fault'], entries[-2]['status']) == ('apply_then_drop', 'reset')
+
+
+def test_fault_queue_control(sim):
+    response = requests.post(sim.url + '/_sim/faults', json={'kind': 'explode'}, timeout=30)
+    assert response.status_code == 400
+    control(sim, 'POST', 'faults', {'kind': 'delay', 'seconds': 0})
+    assert requests.delete(sim.url + '/_sim/faults', timeout=30).json() == {'faults': []}

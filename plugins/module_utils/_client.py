@@ -294,7 +294,7 @@ class AtlasClient:
         attempt = 0
         waited = 0.0
         while True:
-            response = None
+            response = failure = None
             try:
                 # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
                 response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)

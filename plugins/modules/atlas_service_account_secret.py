@@ -388,6 +388,7 @@ class ServiceAccountSecrets(AtlasResource):
                                  'its value is unknown, so it was neither returned nor written to dest.'
                                  % (account['clientId'], appeared[0]['id']))
                 return appeared[0]
+        self.result['changed'] = True  # a later failure (dest, revoke) must not hide that a secret exists now
         if self.params['dest']:
             self.deliver(account, created)
         return created
@@ -424,6 +425,7 @@ class ServiceAccountSecrets(AtlasResource):
     def delete_secrets(self, account, secret_ids):
         for secret_id in secret_ids:
             self.client.delete(self.secrets_path(account) + '/' + secret_id)
+            self.result['changed'] = True  # reported even if a later call fails
 
     # -- state=absent: delete named secrets ------------------------------------------------------------
 

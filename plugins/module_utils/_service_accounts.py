@@ -12,7 +12,10 @@ snake_case presentation of accounts and secrets."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+import os
 import re
+import tempfile
 from datetime import datetime, timezone
 
 from ._client import AtlasApiError, api_path
@@ -215,3 +218,34 @@ def present_account(account, now):
         created_at=account.get('createdAt'),
         secrets=[present_secret(secret, now) for secret in secrets],
     )
+
+
+# -- delivery of new credentials to a file ------------------------------------------------------------
+
+def check_dest(option, dest):
+    """Checked before anything changes in Atlas: a secret that cannot be delivered wastes a slot."""
+    if dest is None:
+        return
+    if os.path.isdir(dest):
+        raise InputError('%s %s is a directory; give the path of the file to write' % (option, dest))
+    parent = os.path.dirname(os.path.abspath(dest))
+    if not os.path.isdir(parent):
+        raise InputError('%s: directory %s does not exist (it is not created)' % (option, parent))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputError('%s: directory %s is not writable' % (option, parent))
+
+
+def write_credentials(dest, client_id, secret, api_base_url):
+    """Write a new secret's credentials as JSON, atomically, with mode 0600 (mkstemp creates 0600)."""
+    document = dict(client_id=client_id, client_secret=secret['secret'], secret_id=secret['id'],
+                    expires_at=secret['expiresAt'], api_base_url=api_base_url)
+    fd, tmp_path = tempfile.mkstemp(prefix='.atlas-credentials-', dir=os.path.dirname(os.path.abspath(dest)))
+    try:
+        with os.fdopen(fd, 'w') as handle:
+            json.dump(document, handle, indent=2, sort_keys=True)
+            handle.write('\n')
+        os.replace(tmp_path, dest)
+    except (IOError, OSError) as exc:
+        if os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+        raise InputError('secret %s of %s was created but could not be written to %s: %s' % (secret['id'], client_id, dest, exc.strerror))

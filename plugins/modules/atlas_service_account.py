@@ -70,6 +70,20 @@ options:
       - Lifetime in hours (8 to 8760) of the first secret that Atlas creates with a new account.
       - Required only when the account has to be created; never changes an existing account.
     type: int
+  dest:
+    description:
+      - Path of a file, on the host where the module runs, to write the first secret of a new account
+        to, as a JSON document with the keys C(client_id), C(client_secret), C(secret_id),
+        C(expires_at) and C(api_base_url), atomically and with mode C(0600).
+      - Written only when this task creates the account, never in check mode, never touched otherwise.
+      - Its directory must exist and be writable; this is checked before anything is changed in Atlas.
+    type: path
+  return_secret:
+    description:
+      - Return the plaintext of the first secret of a new account in RV(service_account.secrets[0].secret).
+        Set to V(false) with O(dest) so that the value exists only in that file.
+    type: bool
+    default: true
   state:
     description:
       - V(present) makes sure the account exists with the given fields.
@@ -80,9 +94,9 @@ options:
     default: present
 notes:
   - The plaintext of the first secret is returned only in the run that creates the account, in
-    RV(service_account.secrets[0].secret). Run such tasks with C(no_log=true) and store the value
-    at once; Atlas never shows it again. M(cloudops.atlas.atlas_service_account_secret) can create
-    and deliver secrets without returning them.
+    RV(service_account.secrets[0].secret) (unless O(return_secret=false)). Run such tasks with
+    C(no_log=true) and store the value at once, or deliver it to a file with O(dest); Atlas never
+    shows it again.
   - A create whose response is lost (connection dropped) is not retried blindly; the module lists
     the accounts again and adopts the account the lost request created, if any.
 seealso:
@@ -117,6 +131,16 @@ EXAMPLES = r'''
       ansible.builtin.debug:
         msg: "Store the secret of {{ ci_account.service_account.client_id }} now"
       when: ci_account.service_account.secrets[0].secret is defined
+
+    - name: Create an account and deliver its first secret to a file only
+      cloudops.atlas.atlas_service_account:
+        org_id: 5f1e2d3c4b5a69788796a5b4
+        name: reporting
+        description: Reads billing data
+        roles: [ORG_BILLING_READ_ONLY]
+        secret_expires_after_hours: 720
+        dest: /etc/reporting/atlas-credentials.json
+        return_secret: false
 
     - name: Change the roles of an account known by client id
       cloudops.atlas.atlas_service_account:
@@ -206,9 +230,10 @@ service_account:
           sample: 719.98
         secret:
           description:
-            - The plaintext secret. Only in the run that created the account, for its first secret.
+            - The plaintext secret. Only in the run that created the account, for its first secret,
+              and only with O(return_secret=true).
           type: str
-          returned: when the account was created by this task
+          returned: when the account was created by this task and O(return_secret=true)
           sample: mdb_sa_sk_...
 error:
   description: The Atlas error that made the task fail.
@@ -237,8 +262,8 @@ error:
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_range, check_roles, check_scope, check_text,
-    present_account, scope_argument_spec, scope_of, scope_text, service_accounts_path)
+    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_dest, check_range, check_roles, check_scope, check_text,
+    present_account, scope_argument_spec, scope_of, scope_text, service_accounts_path, write_credentials)
 
 
 class ServiceAccount(AtlasResource):
@@ -268,6 +293,7 @@ class ServiceAccount(AtlasResource):
         check_text('description', params['description'], 250)
         self.roles = check_roles('roles', params['roles'], self.scope, self.module.warn)
         check_range('secret_expires_after_hours', params['secret_expires_after_hours'], 8, 8760)
+        check_dest('dest', params['dest'])
 
     def read(self):
         account = self.accounts.find(self.params['client_id'], self.params['name'])
@@ -288,7 +314,11 @@ class ServiceAccount(AtlasResource):
                     createdAt=None, secrets=[])
 
     def create(self, body):
-        return self.client.post(self.accounts.collection_path, body)
+        created = self.client.post(self.accounts.collection_path, body)
+        self.result['changed'] = True  # reported even if the delivery below fails
+        if self.params['dest'] and created.get('secrets'):
+            write_credentials(self.params['dest'], created['clientId'], created['secrets'][0], self.client.base_url)
+        return created
 
     def recover_lost_create(self, body):
         known = set(account['clientId'] for account in self.accounts.listing or [])
@@ -309,7 +339,11 @@ class ServiceAccount(AtlasResource):
                              'and state=absent).' % (current['clientId'], self.params['project_id']))
 
     def present(self, obj):
-        return present_account(obj, self.client.server_now())
+        account = present_account(obj, self.client.server_now())
+        if not self.params['return_secret']:
+            for secret in account['secrets']:
+                secret.pop('secret', None)
+        return account
 
 
 def main():
@@ -320,6 +354,8 @@ def main():
         description=dict(type='str'),
         roles=dict(type='list', elements='str'),
         secret_expires_after_hours=dict(type='int', no_log=False),
+        dest=dict(type='path'),
+        return_secret=dict(type='bool', default=True, no_log=False),
         state=dict(type='str', default='present', choices=['present', 'absent']),
     )
     module = AtlasModule(argument_spec, supports_check_mode=True, **SCOPE_RULES)

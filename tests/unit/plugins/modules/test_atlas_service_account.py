@@ -6,6 +6,10 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+import os
+import stat
+
 import pytest
 import requests
 
@@ -217,3 +221,39 @@ class TestInputAndErrors:
         assert result['error']['error_code'] == 'SERVICE_ACCOUNT_LIMIT_REACHED'
         assert result['error']['status'] == 400
         assert ACCESS_TOKEN not in result['_stdout']
+
+
+class TestDelivery:
+    def test_first_secret_goes_to_dest_only(self, atlas, run_module, tmp_path):
+        dest = tmp_path / 'credentials.json'
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, status=201, json_body=created_account())
+
+        result = run_module(module, dict(CREATE, dest=str(dest), return_secret=False))
+
+        assert result['changed'] is True
+        assert 'mdb_sa_sk_first-plaintext' not in result['_stdout']
+        assert 'secret' not in result['service_account']['secrets'][0]
+        assert json.loads(dest.read_text()) == dict(client_id=CLIENT_ID, client_secret='mdb_sa_sk_first-plaintext',
+                                                    secret_id='6a0b1c2d3e4f5a6b7c8d9e10', expires_at='2026-12-01T08:00:00Z',
+                                                    api_base_url='https://atlas.example.test')
+        assert stat.S_IMODE(os.stat(str(dest)).st_mode) == 0o600
+        assert [name for name in os.listdir(str(tmp_path)) if name.startswith('.')] == []  # no temporary file left
+
+    def test_dest_is_not_written_in_check_mode_or_without_a_create(self, atlas, run_module, tmp_path):
+        dest = tmp_path / 'credentials.json'
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account()))
+
+        predicted = run_module(module, dict(CREATE, dest=str(dest)), check_mode=True)
+        unchanged = run_module(module, dict(CREATE, dest=str(dest)))
+
+        assert predicted['changed'] is True and unchanged['changed'] is False
+        assert not dest.exists()
+
+    def test_missing_dest_directory_fails_before_any_call(self, atlas, run_module, tmp_path):
+        result = run_module(module, dict(CREATE, dest=str(tmp_path / 'missing' / 'credentials.json')))
+
+        assert result['failed'] is True
+        assert 'does not exist' in result['msg']
+        assert atlas.calls == []

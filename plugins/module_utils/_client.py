@@ -144,6 +144,11 @@ def _never_reached_server(exc):
     return False
 
 
+def _no_netrc(request):
+    """Leaves the request as the strategy prepared it; passed as `auth` so ~/.netrc cannot replace it."""
+    return request
+
+
 class AtlasClient:
     """A session with the Atlas Administration API for one module run."""
 
@@ -291,6 +296,8 @@ class AtlasClient:
     def _send(self, method, url, retry_lost_post=False, **kwargs):
         """Send with bounded retries; return (response, attempts) or raise a connection error."""
         path = urlsplit(url).path
+        # Without an explicit auth, requests would put ~/.netrc credentials over the Bearer header.
+        kwargs['auth'] = kwargs.get('auth') or _no_netrc
         attempt = 0
         waited = 0.0
         while True:

@@ -8,6 +8,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
 from urllib.parse import quote
 
 import pytest
@@ -170,3 +171,38 @@ def test_select_auth_misuse(params, message):
 
     assert str(caught.value).startswith(message)
     assert warnings == []
+
+
+# -- ~/.netrc -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def netrc_for_atlas(tmp_path, monkeypatch):
+    """A ~/.netrc entry for the Atlas host, as left behind by curl users; requests reads it by default."""
+    path = tmp_path / 'netrc'
+    path.write_text('machine cloud.mongodb.com login netrc-user password netrc-password\n')
+    os.chmod(str(path), 0o600)
+    monkeypatch.setenv('NETRC', str(path))
+    return path
+
+
+def test_netrc_does_not_replace_the_bearer_token(atlas, make_client, netrc_for_atlas):
+    atlas.add('POST', TOKEN_URL, json=TOKEN_REPLY)
+    atlas.add('GET', ORGS_URL, json={})
+    atlas.add('GET', ORGS_URL, json={})
+
+    make_client(AccessTokenAuth('pipeline-token')).get('/api/atlas/v2/orgs')
+    make_client(ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET, use_cache=False)).get('/api/atlas/v2/orgs')
+
+    assert wire(atlas) == [('GET', ORGS_URL), ('POST', TOKEN_URL), ('GET', ORGS_URL)]
+    assert [call.request.headers['Authorization'] for call in atlas.calls] == [
+        'Bearer pipeline-token', basic_header(quote(CLIENT_ID, safe=''), quote(CLIENT_SECRET, safe='')), 'Bearer minted-1']
+
+
+def test_netrc_does_not_replace_the_digest_answer(atlas, make_client, netrc_for_atlas):
+    atlas.add('GET', ORGS_URL, status=401, headers={'WWW-Authenticate': DIGEST_CHALLENGE})
+    atlas.add('GET', ORGS_URL, json={})
+
+    make_client(DigestKeyAuth('pubkey01', 'private-key-1')).get('/api/atlas/v2/orgs')
+
+    assert 'Authorization' not in atlas.calls[0].request.headers
+    assert atlas.calls[1].request.headers['Authorization'].startswith('Digest username="pubkey01"')

@@ -78,7 +78,8 @@ def check_text(option, value, maximum):
         raise InputError('%s must be 1 to %d characters long, got %d' % (option, maximum, len(value)))
     bad = sorted(set(char for char in value if not (char.isalpha() or char.isnumeric() or char in TEXT_PUNCTUATION)))
     if bad:
-        raise InputError("%s may contain only letters, digits, spaces and the characters - _ . , ' (%s not allowed)" % (option, ' '.join(repr(char) for char in bad)))
+        raise InputError("%s may contain only letters, digits, spaces and the characters - _ . , ' (%s not allowed)"
+                         % (option, ' '.join(repr(char) for char in bad)))
 
 
 def check_range(option, value, minimum, maximum):
@@ -110,8 +111,8 @@ def check_roles(option, roles, scope, warn):
                              % (option, _listing(wrong, 'a project role', 'project roles'), ', '.join(PROJECT_ROLES[:3])))
         unknown = sorted(set(roles) - set(PROJECT_ROLES))
         if unknown:
-            warn('%s: %s; Atlas decides whether to accept it.'
-                 % (option, _listing(unknown, 'among the documented project roles for service accounts', 'among the documented project roles for service accounts')))
+            documented = 'among the documented project roles for service accounts'
+            warn('%s: %s; Atlas decides whether to accept it.' % (option, _listing(unknown, documented, documented)))
     return sorted(set(roles))
 
 

@@ -239,20 +239,22 @@ error:
   sample: {status: 400, error_code: VALIDATION_ERROR, detail: null, reason: Bad Request, parameters: null}
 '''
 
-import json
-import os
-import tempfile
 from datetime import timedelta
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasOutcomeUnknown
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_range, check_scope, format_time, parse_time,
-    present_secret, scope_argument_spec, scope_text, service_accounts_path)
+    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_dest, check_range, check_scope, format_time, parse_time,
+    present_secret, scope_argument_spec, scope_text, service_accounts_path, write_credentials)
 
 MAX_SECRETS = 2
 EXPIRY_WARNING_HOURS = 7 * 24
+
+
+def oldest_first(account):
+    """The account's secrets, oldest first ("older" and "newest" are by creation time)."""
+    return sorted(account.get('secrets') or [], key=lambda secret: parse_time(secret['createdAt']))
 
 
 class ServiceAccountSecrets(AtlasResource):
@@ -276,21 +278,9 @@ class ServiceAccountSecrets(AtlasResource):
         if params['expires_after_hours'] is not None and params['rotate_before_hours'] >= params['expires_after_hours']:
             raise InputError('rotate_before_hours (%d) must be less than expires_after_hours (%d), or every run would create a new secret'
                              % (params['rotate_before_hours'], params['expires_after_hours']))
+        check_dest('dest', params['dest'])
         if params['state'] == 'absent' and not params['secret_id']:
             raise InputError('state=absent needs secret_id: the ID or IDs of the secrets to delete')
-        if params['dest']:
-            self.check_dest(params['dest'])
-
-    @staticmethod
-    def check_dest(dest):
-        # Checked before anything changes in Atlas: a secret that cannot be delivered wastes a slot.
-        if os.path.isdir(dest):
-            raise InputError('dest %s is a directory; give the path of the file to write' % dest)
-        parent = os.path.dirname(os.path.abspath(dest))
-        if not os.path.isdir(parent):
-            raise InputError('dest: directory %s does not exist (it is not created)' % parent)
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise InputError('dest: directory %s is not writable' % parent)
 
     # -- reading and presenting -------------------------------------------------------------------
 
@@ -326,11 +316,13 @@ class ServiceAccountSecrets(AtlasResource):
         after = []
         if need_new:
             kept = [secret for secret in secrets if secret['id'] not in before]
-            # Make room under the cap: expired secrets first, then older valid ones, never the newest valid.
-            room = [secret for secret in kept if secret['id'] in expired_ids]
-            room += [secret for secret in kept if secret['id'] not in expired_ids and secret is not newest_valid]
-            while len(kept) >= MAX_SECRETS and room:
-                victim = room.pop(0)
+            # Make room under the cap: every expired secret first, then the older valid ones (never the newest valid).
+            if len(kept) >= MAX_SECRETS:
+                before += [secret['id'] for secret in kept if secret['id'] in expired_ids]
+                kept = [secret for secret in kept if secret['id'] not in expired_ids]
+            for victim in [secret for secret in kept if secret is not newest_valid]:
+                if len(kept) < MAX_SECRETS:
+                    break
                 kept.remove(victim)
                 before.append(victim['id'])
             if params['revoke_previous']:
@@ -340,7 +332,7 @@ class ServiceAccountSecrets(AtlasResource):
     def keep_valid_secret(self):
         account = self.read()
         now = self.client.server_now()
-        secrets = sorted(account.get('secrets') or [], key=lambda secret: secret['createdAt'])
+        secrets = oldest_first(account)
         need_new, delete_before, delete_after = self.plan(secrets, now)
         if need_new and self.params['expires_after_hours'] is None:
             raise InputError('service account %s needs a new secret (%s): set expires_after_hours'
@@ -390,24 +382,8 @@ class ServiceAccountSecrets(AtlasResource):
                 return appeared[0]
         self.result['changed'] = True  # a later failure (dest, revoke) must not hide that a secret exists now
         if self.params['dest']:
-            self.deliver(account, created)
+            write_credentials(self.params['dest'], account['clientId'], created, self.client.base_url)
         return created
-
-    def deliver(self, account, created):
-        """Write the new credentials to dest atomically with mode 0600 (mkstemp creates 0600)."""
-        dest = self.params['dest']
-        document = dict(client_id=account['clientId'], client_secret=created['secret'], secret_id=created['id'],
-                        expires_at=created['expiresAt'], api_base_url=self.client.base_url)
-        fd, tmp_path = tempfile.mkstemp(prefix='.atlas-secret-', dir=os.path.dirname(os.path.abspath(dest)))
-        try:
-            with os.fdopen(fd, 'w') as handle:
-                json.dump(document, handle, indent=2, sort_keys=True)
-                handle.write('\n')
-            os.replace(tmp_path, dest)
-        except (IOError, OSError) as exc:
-            if os.path.exists(tmp_path):
-                os.unlink(tmp_path)
-            raise InputError('secret %s was created but could not be written to %s: %s' % (created['id'], dest, exc.strerror))
 
     def new_secret_result(self, created, now):
         shown = present_secret(created, now)
@@ -432,7 +408,7 @@ class ServiceAccountSecrets(AtlasResource):
     def delete_named_secrets(self):
         account = self.read()
         now = self.client.server_now()
-        secrets = sorted(account.get('secrets') or [], key=lambda secret: secret['createdAt'])
+        secrets = oldest_first(account)
         wanted = set(self.params['secret_id'])
         doomed = [secret['id'] for secret in secrets if secret['id'] in wanted]
         remaining = [secret for secret in secrets if secret['id'] not in wanted]

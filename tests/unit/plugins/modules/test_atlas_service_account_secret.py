@@ -168,6 +168,20 @@ class TestPresentDecisions:
         assert ids(result) == [SOON['id'], NEW_ID]
         assert result['diff'] == dict(before=diff_list(EXPIRED, SOON), after=diff_list(SOON, NEW))
 
+    def test_cap_with_two_expired_secrets_deletes_both_before_creating(self, atlas, run_module):
+        also_expired = secret('6a0b1c2d3e4f5a6b7c8d9e05', created='2026-10-01T08:00:00Z', expires='2026-11-21T08:00:00Z')
+        reply_get(atlas, EXPIRED, also_expired)
+        reply_delete(atlas, EXPIRED['id'])
+        reply_delete(atlas, also_expired['id'])
+        reply_post(atlas)
+
+        result = run_module(module, ROTATE)
+
+        assert result['changed'] is True
+        assert atlas.calls == [GET_ACCOUNT, delete(EXPIRED['id']), delete(also_expired['id']), POST_SECRET]
+        assert result['deleted_secret_ids'] == [EXPIRED['id'], also_expired['id']]
+        assert ids(result) == [NEW_ID]
+
     def test_cap_with_two_valid_deletes_the_older_then_creates(self, atlas, run_module):
         reply_get(atlas, OLDER, SOON)
         reply_delete(atlas, OLDER['id'])
@@ -534,7 +548,7 @@ class TestDest:
 
         def broken_replace(src, dst):
             raise OSError(errno.EIO, 'Input/output error')
-        monkeypatch.setattr(module.os, 'replace', broken_replace)
+        monkeypatch.setattr(_service_accounts.os, 'replace', broken_replace)
 
         result = run_module(module, dict(ORG_ARGS, expires_after_hours=720, dest=str(directory / 'atlas.json')))
 

@@ -111,17 +111,20 @@ def authenticate(sim, request, entry):
 
 def _bearer(sim, value, now, entry):
     token = sim.state.tokens.get(sha256(value))
-    challenge = {'WWW-Authenticate': digest_challenge(sim.nonces, now.timestamp())}
+    problem = None
     if token is None:
-        raise unauthorized('Invalid access token.', headers=challenge)
-    entry['client_id'] = token.client_id
-    if token.revoked:
-        raise unauthorized('The access token has been revoked.', headers=challenge)
-    if now >= token.expires_at:
-        raise unauthorized('The access token has expired.', headers=challenge)
-    account = sim.state.accounts.get(token.client_id)
-    if account is None:
-        raise unauthorized('The service account of this access token no longer exists.', headers=challenge)
+        problem = 'Invalid access token.'
+    else:
+        entry['client_id'] = token.client_id
+        if token.revoked:
+            problem = 'The access token has been revoked.'
+        elif now >= token.expires_at:
+            problem = 'The access token has expired.'
+        elif token.client_id not in sim.state.accounts:
+            problem = 'The service account of this access token no longer exists.'
+    if problem:
+        raise unauthorized(problem, headers={'WWW-Authenticate': digest_challenge(sim.nonces, now.timestamp())})
+    account = sim.state.accounts[token.client_id]
     return Principal('service_account', account.client_id, account.org_id, account.roles, account)
 
 

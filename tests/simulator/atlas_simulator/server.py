@@ -196,7 +196,7 @@ class Application:
         if operation is None:
             problems = self.sim.contract.error_problems(payload)
         else:
-            problems = operation.response_problems(status, payload, self.sim.contract.error_validator)
+            problems = operation.response_problems(status, payload, self.sim.contract.error_schema)
         if not problems:
             return
         operation_id = operation.operation_id if operation else None

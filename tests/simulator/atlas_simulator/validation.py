@@ -155,6 +155,43 @@ def _describe(error):
     return error.message
 
 
+class CachedSchema:
+    """A response validator that remembers documents it has already found valid.
+
+    Validation of the same JSON against the same schema always gives the same answer, so a bounded
+    set of canonical JSON texts of valid documents lets unchanged objects (the same service account
+    in a list, a GET after a PATCH) skip jsonschema. Paginated bodies are checked per item, so one
+    changed account does not invalidate the whole page. Invalid documents are never cached.
+    """
+
+    MAX_ENTRIES = 8192
+
+    def __init__(self, schema):
+        items = schema.get('properties', {}).get('results', {}).get('items')
+        self.item = CachedSchema(items) if items is not None else None
+        if self.item is not None:
+            schema = copy.deepcopy(schema)
+            schema['properties']['results']['items'] = {}
+        self.validator = ResponseValidator(schema, format_checker=oas30_format_checker)
+        self._valid = set()
+
+    def problems(self, instance, prefix=()):
+        """Violations as (field, description) pairs."""
+        found = []
+        if self.item is not None and isinstance(instance, dict) and isinstance(instance.get('results'), list):
+            for index, item in enumerate(instance['results']):
+                found += self.item.problems(item, list(prefix) + ['results', index])
+        key = json.dumps(instance, sort_keys=True, separators=(',', ':'))
+        if key in self._valid:
+            return found
+        own = schema_violations(self.validator, instance, prefix)
+        if not own:
+            if len(self._valid) >= self.MAX_ENTRIES:
+                self._valid.clear()
+            self._valid.add(key)
+        return found + own
+
+
 class Parameter:
     """One declared path or query parameter with its compiled validator."""
 
@@ -203,7 +240,7 @@ class Operation:
             for media in content.values():
                 if 'schema' in media:
                     schema = _close_objects(copy.deepcopy(media['schema']))
-            self.responses[int(status)] = ResponseValidator(schema, format_checker=oas30_format_checker) if schema else None
+            self.responses[int(status)] = CachedSchema(schema) if schema else None
 
     def declares(self, name):
         """Whether the operation declares a parameter (e.g. ``includeCount``)."""
@@ -243,7 +280,7 @@ class Operation:
         if problems:
             raise validation_error(problems)
 
-    def response_problems(self, status, body, error_schema_validator):
+    def response_problems(self, status, body, error_schema):
         """Why a response breaks the spec (empty list when it conforms).
 
         A declared status is checked against its declared schema (or must have no body); an error
@@ -255,9 +292,9 @@ class Operation:
                 return [] if body is None else [f'status {status} of {self.operation_id} declares no body']
             if body is None:
                 return [f'status {status} of {self.operation_id} requires a body']
-            return [f'{field}: {description}' for field, description in schema_violations(validator, body)]
+            return [f'{field}: {description}' for field, description in validator.problems(body)]
         if status >= 400:
-            return [f'{field}: {description}' for field, description in schema_violations(error_schema_validator, body)]
+            return [f'{field}: {description}' for field, description in error_schema.problems(body)]
         return [f'status {status} is not declared for {self.operation_id}']
 
 
@@ -272,7 +309,7 @@ class Contract:
                 resolved = _inline_refs(operation, spec)
                 self.operations.append(Operation(method, template, operation, resolved))
         error_schema = _close_objects(_inline_refs({'$ref': '#/components/schemas/ApiError'}, spec))
-        self.error_validator = ResponseValidator(error_schema, format_checker=oas30_format_checker)
+        self.error_schema = CachedSchema(error_schema)
         self.by_id = {operation.operation_id: operation for operation in self.operations}
 
     def match(self, method, raw_path):
@@ -290,7 +327,7 @@ class Contract:
 
     def error_problems(self, body):
         """Violations of an error body (used for responses outside any operation)."""
-        return [f'{field}: {description}' for field, description in schema_violations(self.error_validator, body)]
+        return [f'{field}: {description}' for field, description in self.error_schema.problems(body)]
 
 
 @functools.lru_cache(maxsize=None)

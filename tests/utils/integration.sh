@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Run `ansible-test integration` on the staged collection against a simulator started for
+# this run, and stop the simulator whatever happens.
+#
+# Usage: integration.sh COLLECTION_DIR [ansible-test integration arguments...]
+#
+# --local: the project venv (which runs ansible-test) already holds everything the modules
+# need, and ansible-test's own venvs would need PyPI for every new requirements set.
+# ansible-test passes only HOME, PATH and LC_ALL on to ansible-playbook, so XDG_CACHE_HOME
+# would not reach the modules: a per-run HOME is what gives the modules' token cache
+# (~/.cache/cloudops.atlas/tokens) a fresh directory, so runs never share tokens.
+# --continue-on-error: one run reports every failing target, not just the first.
+set -euo pipefail
+
+coll=${1:?usage: integration.sh COLLECTION_DIR [ansible-test args...]}
+shift
+root=$(cd "$(dirname "$0")/../.." && pwd)
+venv_bin=$(cd "$(dirname "${PYTHON:-$root/.venv/bin/python}")" && pwd)
+state=$(mktemp -d "${TMPDIR:-/tmp}/atlas-integration.XXXXXX")
+
+# shellcheck disable=SC2317  # only called through the EXIT trap
+cleanup() {
+    "$root/tests/utils/simulator.sh" stop "$state/sim" || true
+    rm -rf "$state"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$root/tests/utils/simulator.sh" start "$state/sim"
+"$venv_bin/python" "$root/tests/utils/integration_config.py" \
+    "$state/sim/info.json" "$coll/tests/integration/integration_config.yml"
+
+mkdir -p "$state/home"
+cd "$coll"
+status=0
+HOME="$state/home" "$venv_bin/ansible-test" integration --local --python 3.11 --color no --continue-on-error "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+    echo "integration: ansible-test exited with $status; the simulator's log follows" >&2
+    tail -n 50 "$state/sim/simulator.log" >&2 || true
+fi
+exit "$status"

@@ -1,0 +1,45 @@
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Turn the simulator's info file into the variables file of the integration tests.
+
+    python integration_config.py INFO_JSON OUTPUT_YML
+
+ansible-test passes tests/integration/integration_config.yml to every target as extra vars.
+Targets set the connection options explicitly from these (module_defaults), never from
+environment variables, so each test says which credentials it uses.
+"""
+
+import json
+import sys
+
+
+def main(info_path, output_path):
+    with open(info_path) as f:
+        info = json.load(f)
+    url = info['url'].rstrip('/')
+    admin = info['admin']
+    variables = {
+        # The Atlas API and the simulator's /_sim/ control API share one base URL.
+        'atlas_base_url': url,
+        'atlas_sim_url': url,
+        'atlas_org_id': info['org_id'],
+        'atlas_project_ids': list(info['project_ids']),
+        'atlas_client_id': admin['client_id'],
+        'atlas_client_secret': admin['client_secret'],
+        'atlas_public_key': admin['public_key'],
+        'atlas_private_key': admin['private_key'],
+    }
+    # JSON is valid YAML; one key per line keeps it readable.
+    with open(output_path, 'w') as f:
+        f.write('---\n# Written by tests/utils/integration_config.py from the simulator of this run.\n')
+        for key, value in variables.items():
+            f.write('%s: %s\n' % (key, json.dumps(value)))
+    return 0
+
+
+if __name__ == '__main__':
+    if len(sys.argv) != 3:
+        sys.stderr.write(__doc__)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1], sys.argv[2]))

@@ -57,7 +57,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as directory:
         info_file = os.path.join(directory, 'info.json')
-        server = subprocess.Popen([sys.executable, LAUNCHER, '--port', '0', '--info-file', info_file]
+        server = subprocess.Popen([sys.executable, LAUNCHER, '--port', '0', '--info-file', info_file]  # pylint: disable=consider-using-with
                                   + ([] if args.strict else ['--no-strict']), stdout=subprocess.DEVNULL)
         try:
             deadline = time.monotonic() + 20

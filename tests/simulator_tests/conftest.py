@@ -28,9 +28,9 @@ def basic(client_id, secret):
 class Api:
     """A small client: versioned Accept, JSON bodies, Bearer or Digest auth, one keep-alive session."""
 
-    def __init__(self, sim, token=None, auth=None):
-        self.sim = sim
-        self.url = sim.url
+    def __init__(self, simulator, token=None, auth=None):
+        self.sim = simulator
+        self.url = simulator.url
         self.session = requests.Session()
         self.token = token
         self.session.auth = auth
@@ -61,17 +61,17 @@ class Api:
         return self.call('DELETE', path, **kwargs)
 
 
-def mint(sim, client_id, secret):
+def mint(simulator, client_id, secret):
     """An access token for a service account (asserts success)."""
-    response = requests.post(sim.url + '/api/oauth/token', data={'grant_type': 'client_credentials'},
+    response = requests.post(simulator.url + '/api/oauth/token', data={'grant_type': 'client_credentials'},
                              headers={'Authorization': basic(client_id, secret), 'Accept': 'application/json'}, timeout=30)
     assert response.status_code == 200, response.text
     return response.json()['access_token']
 
 
-def control(sim, method, path, body=None):
+def control(simulator, method, path, body=None):
     """Call the /_sim control API and return its JSON."""
-    response = requests.request(method, sim.url + '/_sim/' + path, json=body, timeout=30)
+    response = requests.request(method, simulator.url + '/_sim/' + path, json=body, timeout=30)
     assert response.status_code in (200, 201), response.text
     return response.json()
 
@@ -79,10 +79,10 @@ def control(sim, method, path, body=None):
 @pytest.fixture(scope='session')
 def server():
     """The simulator, started once (strict response validation on)."""
-    sim = Simulator(strict=True)
-    sim.start('127.0.0.1', 0)
-    yield sim
-    sim.stop()
+    simulator = Simulator(strict=True)
+    simulator.start('127.0.0.1', 0)
+    yield simulator
+    simulator.stop()
 
 
 @pytest.fixture

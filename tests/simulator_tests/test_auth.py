@@ -196,7 +196,7 @@ def test_project_owner_manages_only_its_project(sim, api, info):
     assert reader.patch(f"/groups/{project}/serviceAccounts/{created['clientId']}", {'name': 'x'}).status_code == 403
 
 
-def test_other_org_and_unknown_ids_are_not_found(sim, api, info):
+def test_other_org_and_unknown_ids_are_not_found(api, info):
     other_org = info['orgs'][1]
     for path in (f"/orgs/{other_org['id']}/serviceAccounts", f"/groups/{other_org['project_ids'][0]}/serviceAccounts",
                  '/orgs/0123456789abcdef01234567/serviceAccounts', '/groups/0123456789abcdef01234567/serviceAccounts',

@@ -17,7 +17,7 @@ from conftest import SIMULATOR_DIR
 
 def start(argv, info_file, env=None):
     """Start a simulator process and wait (bounded) for its info file."""
-    process = subprocess.Popen(argv + ['--port', '0', '--info-file', str(info_file)], stdout=subprocess.PIPE,
+    process = subprocess.Popen(argv + ['--port', '0', '--info-file', str(info_file)], stdout=subprocess.PIPE,  # pylint: disable=consider-using-with
                                stderr=subprocess.PIPE, text=True, env=env)
     deadline = time.monotonic() + 20
     while not os.path.exists(info_file):

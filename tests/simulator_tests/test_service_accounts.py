@@ -81,8 +81,8 @@ def test_secrets_limit_and_delete(api, org_id):
 
 def test_201st_account_is_refused(api, org_id, project_id):
     for i in range(199):
-        assert api.post(f'/orgs/{org_id}/serviceAccounts', {'name': f'bulk {i}', 'description': 'd', 'roles': ['ORG_MEMBER'],
-                                                           'secretExpiresAfterHours': 8}).status_code == 201
+        body = {'name': f'bulk {i}', 'description': 'd', 'roles': ['ORG_MEMBER'], 'secretExpiresAfterHours': 8}
+        assert api.post(f'/orgs/{org_id}/serviceAccounts', body).status_code == 201
     new_project_account(api, project_id)
     for path, roles in ((f'/orgs/{org_id}/serviceAccounts', ['ORG_MEMBER']), (f'/groups/{project_id}/serviceAccounts', ['GROUP_OWNER'])):
         response = api.post(path, {'name': 'one too many', 'description': 'd', 'roles': roles, 'secretExpiresAfterHours': 8})

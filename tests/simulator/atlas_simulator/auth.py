@@ -27,8 +27,7 @@ NONCE_LIFETIME_SECONDS = 120
 class Principal:
     """An authenticated caller: a service account (Bearer) or an API key (Digest)."""
 
-    def __init__(self, kind, ident, org_id, org_roles, account=None):
-        self.kind = kind
+    def __init__(self, ident, org_id, org_roles, account=None):
         self.ident = ident
         self.org_id = org_id
         self.org_roles = list(org_roles)
@@ -125,7 +124,7 @@ def _bearer(sim, value, now, entry):
     if problem:
         raise unauthorized(problem, headers={'WWW-Authenticate': digest_challenge(sim.nonces, now.timestamp())})
     account = sim.state.accounts[token.client_id]
-    return Principal('service_account', account.client_id, account.org_id, account.roles, account)
+    return Principal(account.client_id, account.org_id, account.roles, account)
 
 
 def _digest(sim, request, header, now, entry):
@@ -144,7 +143,7 @@ def _digest(sim, request, header, now, entry):
         raise unauthorized(headers={'WWW-Authenticate': digest_challenge(sim.nonces, stamp)})
     if not sim.nonces.fresh(params.get('nonce'), stamp):
         raise unauthorized('The digest nonce is stale.', headers={'WWW-Authenticate': digest_challenge(sim.nonces, stamp, True)})
-    return Principal('api_key', key.public_key, key.org_id, key.roles)
+    return Principal(key.public_key, key.org_id, key.roles)
 
 
 def enforce_access_list(principal, client_ip, now):

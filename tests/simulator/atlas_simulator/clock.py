@@ -48,10 +48,6 @@ class SimClock:
             elapsed = time.monotonic() - self._base_mono + self._offset
             return self._base + datetime.timedelta(seconds=elapsed)
 
-    def timestamp(self):
-        """Current simulated time as POSIX seconds (for arithmetic in rate-limit windows)."""
-        return self.now().timestamp()
-
     def advance(self, seconds):
         """Move simulated time forward (a negative value moves it back)."""
         with self._lock:

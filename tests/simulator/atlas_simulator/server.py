@@ -263,7 +263,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _reset_connection(self):
         """Abort the TCP connection with a RST before any response byte."""
-        self.close_connection = True
+        self.close_connection = True  # pylint: disable=attribute-defined-outside-init
         try:
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
         except OSError:

@@ -112,7 +112,7 @@ class AccessEntry:
     ip_address: str
     cidr_block: str
     created_at: datetime.datetime
-    network: object
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
     last_used_address: str = None
     last_used_at: datetime.datetime = None
     request_count: int = 0

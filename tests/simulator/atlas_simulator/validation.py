@@ -218,7 +218,6 @@ class Operation:
 
     def __init__(self, method, template, spec, resolved):
         self.method = method.upper()
-        self.template = template
         self.operation_id = spec['operationId']
         # A client id never contains ':', so '{clientId}:invite' routes unambiguously; other segments
         # (an IPv6 access-list entry) may.
@@ -228,7 +227,6 @@ class Operation:
         self.parameters = [Parameter(param) for param in resolved.get('parameters', [])]
         body = resolved.get('requestBody')
         self.body_required = bool(body and body.get('required'))
-        self.request_types = list(body['content']) if body else []
         self.body_validator = None
         if body:
             schema = _close_objects(copy.deepcopy(body['content'][VERSIONED_TYPE]['schema']))
@@ -241,10 +239,6 @@ class Operation:
                 if 'schema' in media:
                     schema = _close_objects(copy.deepcopy(media['schema']))
             self.responses[int(status)] = CachedSchema(schema) if schema else None
-
-    def declares(self, name):
-        """Whether the operation declares a parameter (e.g. ``includeCount``)."""
-        return any(param.name == name for param in self.parameters)
 
     def parse_parameters(self, path_params, query):
         """Validate path and query parameters; return typed values (query defaults filled in).
@@ -310,7 +304,6 @@ class Contract:
                 self.operations.append(Operation(method, template, operation, resolved))
         error_schema = _close_objects(_inline_refs({'$ref': '#/components/schemas/ApiError'}, spec))
         self.error_schema = CachedSchema(error_schema)
-        self.by_id = {operation.operation_id: operation for operation in self.operations}
 
     def match(self, method, raw_path):
         """Find the operation for a request: 404 for an unknown path, 405 for a known path and wrong method."""

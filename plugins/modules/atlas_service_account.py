@@ -21,17 +21,13 @@ description:
   - Secrets of an existing account are managed with M(cloudops.atlas.atlas_service_account_secret).
 extends_documentation_fragment:
   - cloudops.atlas.api
+  - cloudops.atlas.scope
   - cloudops.atlas.attributes
 attributes:
   idempotent:
     support: full
     details: O(secret_expires_after_hours) only applies when the account is created, so it never causes a change.
 options:
-  org_id:
-    description:
-      - ID of the organization (24 hexadecimal characters) whose service account is managed.
-      - Mutually exclusive with O(project_id); one of them is required.
-    type: str
   project_id:
     description:
       - ID of the project (24 hexadecimal characters). The account is created in the project (and

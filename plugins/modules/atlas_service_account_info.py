@@ -19,18 +19,9 @@ description:
     secret's value.
 extends_documentation_fragment:
   - cloudops.atlas.api
+  - cloudops.atlas.scope
   - cloudops.atlas.attributes.info_module
 options:
-  org_id:
-    description:
-      - ID of the organization (24 hexadecimal characters). Mutually exclusive with O(project_id); one of them is required.
-    type: str
-  project_id:
-    description:
-      - ID of the project (24 hexadecimal characters). Mutually exclusive with O(org_id); one of them is required.
-      - In a project, the roles returned are the account's project roles.
-    type: str
-    aliases: [group_id]
   client_id:
     description:
       - Return only this account. An unknown client ID returns an empty list.

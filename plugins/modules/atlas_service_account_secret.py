@@ -22,6 +22,7 @@ description:
     controller with a wrong clock does not rotate too early or too late.
 extends_documentation_fragment:
   - cloudops.atlas.api
+  - cloudops.atlas.scope
   - cloudops.atlas.attributes
 attributes:
   idempotent:
@@ -31,17 +32,6 @@ attributes:
         O(rotate_before_hours), so a daily run changes nothing until rotation is due.
       - O(force=true) with O(state=present) creates a new secret on every run and is not idempotent.
 options:
-  org_id:
-    description:
-      - ID of the organization (24 hexadecimal characters) whose service account is meant.
-      - Mutually exclusive with O(project_id); one of them is required.
-    type: str
-  project_id:
-    description:
-      - ID of the project (24 hexadecimal characters) whose service account is meant.
-      - Mutually exclusive with O(org_id); one of them is required.
-    type: str
-    aliases: [group_id]
   client_id:
     description:
       - Client ID of the service account. One of O(client_id) or O(name) is required.

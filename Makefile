@@ -1,0 +1,168 @@
+# cloudops.atlas: test, build and demo entry points.
+#
+#   make test    every check, in one go (what CI runs through .ci/run); ends with "N passed, N failed"
+#   make demo    runs playbooks/onboard.yml against a freshly started Atlas simulator
+#   make help    lists the other targets
+#
+# Everything sets itself up: the virtualenv comes from requirements-dev.txt, ansible-test gets
+# its pip bootstrap from tests/utils/get_pip.py (the machines here cannot download it), and
+# ansible-test runs on a copy of the collection under .cache/ (see tests/utils/stage.sh).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The interpreter the venv is built from. ansible-core 2.19 is the newest on 3.11 (2.20 needs
+# 3.12), so 3.11 it is; the venv recipe checks the version.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+PYTHON_VERSION := 3.11
+VENV ?= $(CURDIR)/.venv
+VENV_BIN := $(VENV)/bin
+VENV_PYTHON := $(VENV_BIN)/python
+# Touched after a successful install: the venv is rebuilt when a requirements file changes.
+VENV_STAMP := $(VENV)/.requirements-installed
+comma := ,
+
+# Local scratch space; ignored by git and by `ansible-galaxy collection build` (galaxy.yml).
+CACHE := $(CURDIR)/.cache
+STAGE := $(CACHE)/stage
+COLLECTION := $(STAGE)/ansible_collections/cloudops/atlas
+BUILD_DIR := $(CACHE)/build
+EE_CONTEXT := $(CACHE)/ee-context
+
+# ansible-test: always name the Python (without it, it tries every pyenv version) and let it
+# build its own venvs (--venv); there is no container engine here.
+ANSIBLE_TEST := cd $(COLLECTION) && $(VENV_BIN)/ansible-test
+ANSIBLE_TEST_ARGS := --python $(PYTHON_VERSION) --color no
+
+# Line coverage goal for plugins/module_utils/ (the Atlas client); `make units` fails below it.
+COVERAGE_GOAL ?= 90
+
+# Tools installed in the venv call each other (ansible-lint -> ansible-playbook, the importer
+# -> ansible-doc, molecule -> ansible-playbook), so the venv comes first on PATH.
+export PATH := $(VENV_BIN):$(PATH)
+
+.PHONY: help setup venv get-pip stage test sanity units simulator-tests integration lint \
+	molecule docs-lint changelog-lint build import-check ee demo clean
+
+help:
+	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
+	@echo "make demo             run playbooks/onboard.yml against a fresh simulator"
+	@echo "make sanity           ansible-test sanity (no ignore file)"
+	@echo "make units            ansible-test units with coverage of plugins/module_utils/ (goal $(COVERAGE_GOAL) %)"
+	@echo "make simulator-tests  pytest tests/simulator_tests"
+	@echo "make integration      ansible-test integration against a fresh simulator"
+	@echo "make lint             ansible-lint (production profile)"
+	@echo "make molecule         molecule test (when extensions/molecule/default/ exists)"
+	@echo "make docs-lint        antsibull-docs lint-collection-docs"
+	@echo "make changelog-lint   antsibull-changelog lint"
+	@echo "make build            ansible-galaxy collection build into .cache/build/"
+	@echo "make import-check     galaxy-importer on the built tarball"
+	@echo "make ee               ansible-builder create (when execution-environment.yml exists)"
+	@echo "make clean            remove .cache/ and other local output (keeps .venv)"
+
+# --- setup -------------------------------------------------------------------------------
+
+setup: venv get-pip
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt
+	@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+	if [ "$$version" != "$(PYTHON_VERSION)" ]; then \
+		echo "Python $(PYTHON_VERSION) is required; PYTHON=$(PYTHON) is '$$version'" >&2; exit 1; \
+	fi
+	@# A venv from another Python (or a broken one) is rebuilt rather than patched.
+	@if [ -x $(VENV_PYTHON) ] && ! $(VENV_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))'; then \
+		echo "$(VENV) is not a Python $(PYTHON_VERSION) venv: rebuilding it"; rm -rf $(VENV); \
+	fi
+	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
+	$(VENV_PYTHON) -m pip install --quiet --progress-bar off -r requirements-dev.txt
+	touch $@
+
+
+# ansible-test bootstraps pip in its venvs with a script it downloads from a host we cannot
+# reach; it uses ~/.ansible/test/cache/get_pip_<X_Y>.py when present, so install our stand-in.
+get-pip: venv
+	@tests/utils/install_get_pip.sh $(VENV_PYTHON)
+
+# ansible-test needs the collection at .../ansible_collections/cloudops/atlas (a real path).
+stage:
+	@tests/utils/stage.sh $(STAGE) >/dev/null
+
+# --- checks (each one is a step of `make test`) -------------------------------------------
+
+test:
+	@tests/utils/run_steps.sh $(MAKE) --no-print-directory
+
+# No tests/sanity/ignore-*.txt: every finding is fixed, not ignored. The shellcheck test
+# silently passes when the program is missing, so insist on it (.ci/run installs it).
+sanity: setup stage
+	@command -v shellcheck >/dev/null || { echo "sanity: shellcheck is not installed (apt-get install shellcheck); the shellcheck sanity test would pass without checking" >&2; exit 1; }
+	$(ANSIBLE_TEST) sanity $(ANSIBLE_TEST_ARGS) --venv
+
+# Coverage is collected by ansible-test itself; --all also counts module_utils files that no
+# test imports, so an untested helper shows up as 0 % instead of disappearing. ansible-test
+# measures branches too; the goal is on lines (statements), summed from the report's columns.
+units: setup stage
+	rm -rf $(COLLECTION)/tests/output/coverage
+	$(ANSIBLE_TEST) units $(ANSIBLE_TEST_ARGS) --venv --coverage
+	$(ANSIBLE_TEST) coverage report $(ANSIBLE_TEST_ARGS) --venv --all --show-missing \
+		--include '*/plugins/module_utils/*' --omit '*/tests/*' | tee $(CACHE)/coverage-module_utils.txt
+	@awk -v goal=$(COVERAGE_GOAL) ' \
+		$$1 ~ /^plugins\/module_utils\// { stmts += $$2; miss += $$3 } \
+		$$1 == "TOTAL" { branch_total = $$NF } \
+		END { \
+			if (stmts == 0) { print "units: no statements of plugins/module_utils/ in the coverage report" > "/dev/stderr"; exit 1 } \
+			pct = 100 * (stmts - miss) / stmts; \
+			printf "Line coverage of plugins/module_utils/: %.1f %% (%d of %d lines; %s with branches), goal %d %%\n", pct, stmts - miss, stmts, branch_total, goal; \
+			if (pct < goal) { print "units: line coverage below the goal" > "/dev/stderr"; exit 1 } \
+		}' $(CACHE)/coverage-module_utils.txt
+
+simulator-tests: setup
+	$(VENV_PYTHON) -m pytest -q -p no:cacheprovider tests/simulator_tests
+
+# Starts the simulator, writes tests/integration/integration_config.yml from it in the staged
+# copy, runs ansible-test integration and stops the simulator (also on failure).
+integration: setup stage
+	tests/utils/integration.sh $(COLLECTION)
+
+lint: setup
+	$(VENV_BIN)/ansible-lint --nocolor
+
+# The scenario starts and stops the simulator itself (prepare/destroy); a private cache dir
+# keeps its tokens apart from other runs.
+molecule: setup
+	@if [ ! -d extensions/molecule/default ]; then echo "molecule: no extensions/molecule/default/ yet" >&2; exit 1; fi
+	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && XDG_CACHE_HOME=$$cache $(VENV_BIN)/molecule test
+
+# Run on the staged copy: antsibull-docs resolves the collection through its
+# ansible_collections/ path.
+docs-lint: setup stage
+	cd $(COLLECTION) && $(VENV_BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+
+changelog-lint: setup
+	$(VENV_BIN)/antsibull-changelog lint
+
+build: setup
+	rm -rf $(BUILD_DIR) && mkdir -p $(BUILD_DIR)
+	$(VENV_BIN)/ansible-galaxy collection build --output-path $(BUILD_DIR) .
+
+# The import checks Galaxy runs on an upload, run locally on our tarball with
+# tests/utils/galaxy-importer.cfg; the step fails on any error the importer reports.
+import-check: setup
+	@tarball=$$(ls $(BUILD_DIR)/cloudops-atlas-*.tar.gz 2>/dev/null | head -n 1); \
+	if [ -z "$$tarball" ]; then echo "import-check: no tarball in $(BUILD_DIR); run 'make build' first" >&2; exit 1; fi; \
+	tests/utils/import_check.sh $(VENV_PYTHON) "$$tarball"
+
+ee: setup
+	@if [ ! -f execution-environment.yml ]; then echo "ee: no execution-environment.yml yet" >&2; exit 1; fi
+	rm -rf $(EE_CONTEXT)
+	$(VENV_BIN)/ansible-builder create --file execution-environment.yml --context $(EE_CONTEXT)
+
+# --- demo --------------------------------------------------------------------------------
+
+demo: setup stage
+	@tests/utils/demo.sh $(STAGE)
+
+clean:
+	rm -rf $(CACHE) .sim .demo tests/output tests/integration/inventory tests/integration/integration_config.yml importer_result.json

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Run the checks of `make test` one after the other and count them.
+#
+# Every step runs even when an earlier one failed (no `set -e`), so one run shows every
+# problem. A step that has nothing to check yet (no integration targets, no molecule
+# scenario, no execution environment definition) is listed as "not run" with the reason and
+# is not counted: an empty step must never look like a passed one.
+# The output ends with one line, "N passed, N failed"; the exit status is 1 when any step
+# failed (or none ran), else 0.
+#
+# Usage: run_steps.sh MAKE_COMMAND...   e.g. run_steps.sh make --no-print-directory
+set -uo pipefail
+
+make_cmd=("$@")
+[ ${#make_cmd[@]} -gt 0 ] || make_cmd=(make --no-print-directory)
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+
+has_files() {  # has_files DIR NAME_PATTERN: true when DIR holds a file named like the pattern
+    [ -d "$1" ] && [ -n "$(find "$1" -type f -name "$2" -print -quit)" ]
+}
+
+# Why a step cannot run now (empty output: it can run).
+not_applicable() {
+    case "$1" in
+        units) has_files tests/unit 'test_*.py' || echo "no unit tests (tests/unit/**/test_*.py) yet" ;;
+        simulator-tests) has_files tests/simulator_tests 'test_*.py' || echo "no simulator tests (tests/simulator_tests/test_*.py) yet" ;;
+        integration)
+            if [ -z "$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)" ]; then
+                echo "no integration targets (tests/integration/targets/*) yet"
+            elif [ ! -f tests/simulator/run_simulator.py ]; then
+                echo "the simulator (tests/simulator/run_simulator.py) has not landed yet"
+            fi
+            ;;
+        molecule) [ -d extensions/molecule/default ] || echo "no molecule scenario (extensions/molecule/default/) yet" ;;
+        ee) [ -f execution-environment.yml ] || echo "no execution-environment.yml yet" ;;
+    esac
+}
+
+steps=(sanity units simulator-tests integration lint molecule docs-lint changelog-lint build import-check ee)
+results=()
+passed=0
+failed=0
+started=$(date +%s)
+
+# The venv and ansible-test's pip bootstrap are shared by every step: set them up once, and
+# report a broken setup as one failure instead of one per step.
+echo "==> setup (virtualenv, pip bootstrap for ansible-test)"
+if ! "${make_cmd[@]}" setup; then
+    echo "<== setup: FAILED"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+for i in "${!steps[@]}"; do
+    step=${steps[$i]}
+    reason=$(not_applicable "$step")
+    if [ -n "$reason" ]; then
+        echo "==> [$((i + 1))/${#steps[@]}] $step: not run, $reason (not counted)"
+        results+=("$(printf '%-16s %-8s %s' "$step" "not run" "$reason")")
+        continue
+    fi
+    echo
+    echo "==> [$((i + 1))/${#steps[@]}] $step"
+    t0=$(date +%s)
+    if "${make_cmd[@]}" "$step" </dev/null; then
+        result=passed
+        passed=$((passed + 1))
+    else
+        result=FAILED
+        failed=$((failed + 1))
+    fi
+    secs=$(($(date +%s) - t0))
+    echo "<== $step: $result (${secs}s)"
+    results+=("$(printf '%-16s %-8s %5ss' "$step" "$result" "$secs")")
+done
+
+echo
+echo "Summary (total $(($(date +%s) - started))s):"
+printf '  %s\n' "${results[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

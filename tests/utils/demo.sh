@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: start a fresh Atlas simulator, run playbooks/onboard.yml against it, stop it.
+# `make demo`: start a fresh Atlas simulator, run playbooks/onboard.yml against it three times
+# (create; again with no change; a week later on the simulator's clock, rotating the secrets
+# that are due), then stop the simulator.
 #
 # Usage: demo.sh STAGE_DIR   (the directory holding ansible_collections/, see stage.sh)
 #
@@ -21,6 +23,9 @@ if [ ! -f tests/simulator/run_simulator.py ]; then
     exit 1
 fi
 
+# A fresh simulator knows none of the accounts of an earlier demo: drop that demo's files too.
+"$root/tests/utils/simulator.sh" stop "$demo/sim" >/dev/null || true
+rm -rf "$demo"
 mkdir -p "$demo"
 cache=$(mktemp -d "${TMPDIR:-/tmp}/atlas-demo-cache.XXXXXX")
 cleanup() {
@@ -56,5 +61,24 @@ PY
 export XDG_CACHE_HOME="$cache"
 # Use this checkout's modules (the staged copy), not an installed cloudops.atlas.
 export ANSIBLE_COLLECTIONS_PATH="$stage"
-echo "demo: ansible-playbook $playbook against $MONGODB_ATLAS_BASE_URL"
-"$venv_bin/ansible-playbook" "$playbook" -e "@$demo/atlas_sim.yml"
+run() {
+    echo
+    echo "demo: $1"
+    echo "demo: ansible-playbook $playbook against $MONGODB_ATLAS_BASE_URL"
+    "$venv_bin/ansible-playbook" "$playbook" -e "@$demo/atlas_sim.yml"
+}
+
+run "1st run: creates the service accounts, their secrets and credentials files"
+run "2nd run: everything is in place, nothing changes"
+# The simulator runs on its own clock; a week later the short-lived secret is due for rotation.
+"$venv_bin/python" - "$MONGODB_ATLAS_BASE_URL/_sim/clock" <<'PY'
+import json
+import sys
+import urllib.request
+
+request = urllib.request.Request(sys.argv[1], data=json.dumps({'advance_hours': 168}).encode(),
+                                 headers={'Content-Type': 'application/json'}, method='POST')
+with urllib.request.urlopen(request, timeout=10) as response:
+    print('demo: simulator clock moved a week on, now %s' % json.load(response)['now'])
+PY
+run "3rd run, a week later: secrets close to expiry are rotated"

@@ -126,14 +126,19 @@ simulator-tests: setup
 integration: setup stage
 	tests/utils/integration.sh $(COLLECTION)
 
+# ANSIBLE_HOME: see molecule below; without it ansible-lint also finds (and warns about) the
+# copy of cloudops.atlas that molecule would otherwise leave in ~/.ansible/collections.
 lint: setup
-	$(VENV_BIN)/ansible-lint --nocolor
+	ANSIBLE_HOME=$(CACHE)/ansible-home $(VENV_BIN)/ansible-lint --nocolor
 
 # The scenario starts and stops the simulator itself (prepare/destroy); a private cache dir
-# keeps its tokens apart from other runs.
+# keeps the modules' tokens apart from other runs. Molecule installs this collection into
+# ANSIBLE_HOME/collections (default ~/.ansible/collections, where it would shadow the work
+# tree for every later ansible run on the machine), so point ANSIBLE_HOME into .cache/.
 molecule: setup
 	@if [ ! -d extensions/molecule/default ]; then echo "molecule: no extensions/molecule/default/ yet" >&2; exit 1; fi
-	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && XDG_CACHE_HOME=$$cache $(VENV_BIN)/molecule test
+	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
+		XDG_CACHE_HOME=$$cache ANSIBLE_HOME=$(CACHE)/ansible-home $(VENV_BIN)/molecule test
 
 # Run on the staged copy: antsibull-docs resolves the collection through its
 # ansible_collections/ path.

@@ -46,7 +46,8 @@ export PATH := $(VENV_BIN):$(PATH)
 
 help:
 	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
-	@echo "make demo             run playbooks/onboard.yml against a fresh simulator"
+	@echo "make demo             run playbooks/onboard.yml against a fresh simulator (3 runs)"
+	@echo "make venv             create or update .venv from requirements-dev.txt"
 	@echo "make sanity           ansible-test sanity (no ignore file)"
 	@echo "make units            ansible-test units with coverage of plugins/module_utils/ (goal $(COVERAGE_GOAL) %)"
 	@echo "make simulator-tests  pytest tests/simulator_tests"
@@ -79,7 +80,6 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt
 	$(VENV_PYTHON) -m pip install --quiet --progress-bar off -r requirements-dev.txt
 	touch $@
 
-
 # ansible-test bootstraps pip in its venvs with a script it downloads from a host we cannot
 # reach; it uses ~/.ansible/test/cache/get_pip_<X_Y>.py when present, so install our stand-in.
 get-pip: venv
@@ -91,12 +91,16 @@ stage:
 
 # --- checks (each one is a step of `make test`) -------------------------------------------
 
+# The step runner prints each step and its result and ends with "N passed, N failed"; when a
+# step failed, GNU make adds its own "make: *** [...] Error 1" on stderr as it exits non-zero.
 test:
 	@tests/utils/run_steps.sh $(MAKE) --no-print-directory
 
-# No tests/sanity/ignore-*.txt: every finding is fixed, not ignored. The shellcheck test
-# silently passes when the program is missing, so insist on it (.ci/run installs it).
+# No tests/sanity/ignore-*.txt: every finding is fixed, not ignored (the step refuses to run
+# with one). The shellcheck test silently passes when the program is missing, so insist on it
+# (.ci/run installs it).
 sanity: setup stage
+	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then echo "sanity: remove tests/sanity/ignore-*.txt and fix the findings instead" >&2; exit 1; fi
 	@command -v shellcheck >/dev/null || { echo "sanity: shellcheck is not installed (apt-get install shellcheck); the shellcheck sanity test would pass without checking" >&2; exit 1; }
 	$(ANSIBLE_TEST) sanity $(ANSIBLE_TEST_ARGS) --venv
 
@@ -145,8 +149,10 @@ molecule: setup
 docs-lint: setup stage
 	cd $(COLLECTION) && $(VENV_BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 
+# Fragments, and the release history that `antsibull-changelog release` keeps.
 changelog-lint: setup
 	$(VENV_BIN)/antsibull-changelog lint
+	$(VENV_BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
 
 build: setup
 	rm -rf $(BUILD_DIR) && mkdir -p $(BUILD_DIR)

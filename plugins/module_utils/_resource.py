@@ -22,6 +22,7 @@ import re
 
 from ._client import AtlasError, AtlasOutcomeUnknown
 
+
 class InputError(Exception):
     """An option breaks a rule; raised before any API call."""
 
@@ -180,6 +181,7 @@ class AtlasResource:
         except AtlasError as exc:
             self.module.fail_atlas(action, exc, changed=self.result['changed'])
         self.module.exit_json(**self.result)
+
 
 def _snake(name):
     return re.sub(r'([A-Z])', lambda match: '_' + match.group(1).lower(), name)

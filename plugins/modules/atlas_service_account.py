@@ -12,7 +12,7 @@ module: atlas_service_account
 short_description: Manage MongoDB Atlas organization and project service accounts
 version_added: 1.0.0
 author:
-  - cloudops.atlas maintainers
+  - cloudops.atlas maintainers (@cloudops)
 description:
   - Create, update and delete MongoDB Atlas service accounts, in an organization (O(org_id)) or in a
     project (O(project_id)), idempotently, with check mode and diff.

@@ -12,7 +12,7 @@ module: atlas_service_account_info
 short_description: List MongoDB Atlas service accounts of an organization or project
 version_added: 1.0.0
 author:
-  - cloudops.atlas maintainers
+  - cloudops.atlas maintainers (@cloudops)
 description:
   - Returns the service accounts of an organization (O(org_id)) or project (O(project_id)), all of
     them or those matching O(client_id) or O(name), with their secrets' expiry. Never returns a

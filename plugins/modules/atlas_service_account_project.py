@@ -12,7 +12,7 @@ module: atlas_service_account_project
 short_description: Assign a MongoDB Atlas organization service account to a project
 version_added: 1.0.0
 author:
-  - cloudops.atlas maintainers
+  - cloudops.atlas maintainers (@cloudops)
 description:
   - Gives an existing organization service account access to a project with project roles, changes
     those roles, or removes the account from the project, idempotently, with check mode and diff.

@@ -12,7 +12,7 @@ module: atlas_service_account_secret
 short_description: Keep a MongoDB Atlas service account supplied with a valid secret, and rotate it safely
 version_added: 1.0.0
 author:
-  - cloudops.atlas maintainers
+  - cloudops.atlas maintainers (@cloudops)
 description:
   - Makes sure a service account has a secret that stays valid long enough, creates a new one when
     the newest is about to expire (rotation without downtime, the previous secret is kept until it
@@ -288,8 +288,9 @@ class ServiceAccountSecrets(AtlasResource):
         shown.pop('secret', None)
         return shown
 
-    def diff_view(self, secrets):
-        return [dict(id=secret.get('id') or '(new)', expires_at=secret.get('expiresAt')) for secret in secrets]
+    def diff_view(self, obj):
+        """Secrets in a diff: ids and expiry only, a would-be secret as '(new)'; never a value."""
+        return [dict(id=secret.get('id') or '(new)', expires_at=secret.get('expiresAt')) for secret in obj]
 
     # -- state=present: keep a valid secret ------------------------------------------------------------
 

@@ -139,7 +139,7 @@ def test_101st_active_token_is_refused(sim, api, org_id):
     client_id, secret = account['clientId'], account['secrets'][0]['secret']
     tokens = []
     for minute in range(3):
-        for _ in range(34 if minute < 2 else 32):
+        for _attempt in range(34 if minute < 2 else 32):
             tokens.append(mint(sim, client_id, secret))
         control(sim, 'POST', 'clock', {'advance_seconds': 61})
     assert len(tokens) == 100
@@ -152,7 +152,7 @@ def test_101st_active_token_is_refused(sim, api, org_id):
 
 def test_token_endpoint_rate_limit(sim, info):
     client_id, secret = admin_credentials(sim)
-    for _ in range(50):
+    for _attempt in range(50):
         assert token_request(sim, client_id, secret).status_code == 200
     response = token_request(sim, client_id, secret)
     assert response.status_code == 429

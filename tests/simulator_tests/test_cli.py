@@ -30,7 +30,7 @@ def start(argv, info_file, env=None):
 
 def stop(process, sig):
     process.send_signal(sig)
-    stdout, _ = process.communicate(timeout=20)
+    stdout, _stderr = process.communicate(timeout=20)
     assert process.returncode == 0
     return stdout
 

@@ -86,7 +86,7 @@ def test_reset_restores_the_seed(sim, api, org_id):
                                           (503, 'SERVICE_UNAVAILABLE'), (504, 'GATEWAY_TIMEOUT')])
 def test_status_faults(sim, api, org_id, status, code):
     control(sim, 'POST', 'faults', {'method': 'GET', 'path': '/serviceAccounts$', 'count': 2, 'kind': 'status', 'status': status})
-    for _ in range(2):
+    for _attempt in range(2):
         response = api.get(f'/orgs/{org_id}/serviceAccounts')
         assert response.status_code == status and response.json()['errorCode'] == code
         assert 'Retry-After' not in response.headers

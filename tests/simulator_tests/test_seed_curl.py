@@ -55,7 +55,7 @@ def example_body(text):
     start = text.rfind('curl ')
     for match in re.finditer(r'[\[{]', text[start:]):
         try:
-            value, _ = decoder.raw_decode(text[start + match.start():])
+            value, _end = decoder.raw_decode(text[start + match.start():])
         except ValueError:
             continue
         if isinstance(value, (dict, list)) and value and '<Payload>' not in json.dumps(value):
@@ -102,7 +102,7 @@ def test_curl_example(sim, api, info, page, index):
             arg = arg.replace(placeholder, value)
         resolved.append(arg)
     url = next(arg for arg in resolved if arg.startswith(sim.url))
-    operation, _ = sim.contract.match(next(resolved[i + 1] for i, a in enumerate(resolved) if a == '-X'),
+    operation, _params = sim.contract.match(next(resolved[i + 1] for i, a in enumerate(resolved) if a == '-X'),
                                       url[len(sim.url):].split('?')[0])
     if '-d' in resolved:
         position = resolved.index('-d') + 1

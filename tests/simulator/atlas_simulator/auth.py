@@ -80,7 +80,7 @@ def auth_scheme(header):
 
 def parse_basic(header):
     """(client_id, secret) from a Basic header, form-url-decoded per RFC 6749 2.3.1; None if malformed."""
-    scheme, _, encoded = (header or '').partition(' ')
+    scheme, _sep, encoded = (header or '').partition(' ')
     if scheme.lower() != 'basic':
         return None
     try:
@@ -179,7 +179,7 @@ def _client(sim, request, now, entry):
                        headers={'WWW-Authenticate': 'Basic realm="MongoDB Atlas"'})
     client_id, secret = credentials
     entry['client_id'] = client_id
-    allowed, _, retry_after = sim.token_limiter.hit(client_id, now.timestamp())
+    allowed, _remaining, retry_after = sim.token_limiter.hit(client_id, now.timestamp())
     if not allowed:
         limit = sim.token_limiter.limit
         raise ApiError(429, 'RATE_LIMITED', f'Resource {request.path} is limited to {limit} requests every 1 minutes.',
@@ -215,7 +215,7 @@ def mint_token(sim, request, entry):
 def revoke_token(sim, request, entry):
     """POST /api/oauth/revoke (RFC 7009): 200 for the client's own or an unknown token."""
     now = sim.clock.now()
-    account, _ = _client(sim, request, now, entry)
+    account, _secret = _client(sim, request, now, entry)
     form = _form(request)
     value = form.get('token')
     if not value:

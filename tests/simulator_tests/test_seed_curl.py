@@ -102,8 +102,8 @@ def test_curl_example(sim, api, info, page, index):
             arg = arg.replace(placeholder, value)
         resolved.append(arg)
     url = next(arg for arg in resolved if arg.startswith(sim.url))
-    operation, _params = sim.contract.match(next(resolved[i + 1] for i, a in enumerate(resolved) if a == '-X'),
-                                      url[len(sim.url):].split('?')[0])
+    method = next(resolved[i + 1] for i, a in enumerate(resolved) if a == '-X')
+    operation, _params = sim.contract.match(method, url[len(sim.url):].split('?')[0])
     if '-d' in resolved:
         position = resolved.index('-d') + 1
         if '<Payload>' in resolved[position]:

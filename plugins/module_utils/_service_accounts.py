@@ -140,6 +140,11 @@ class ServiceAccountDirectory:
         self.scope_text = scope_text
         self.listing = None  # the last full listing, kept to spot accounts created since
 
+    @classmethod
+    def of_scope(cls, client, params):
+        """The directory of the org or project named by the scope options."""
+        return cls(client, service_accounts_path(params), scope_text(params))
+
     def item_path(self, client_id):
         return self.collection_path + api_path('/{client_id}', client_id=client_id)
 
@@ -190,6 +195,11 @@ def check_scope(params):
 def scope_text(params):
     scope, scope_id = scope_of(params)
     return '%s %s' % ('organization' if scope == 'org' else 'project', scope_id)
+
+
+def account_text(params):
+    """How messages name the account: its client id, else its quoted name, and where it lives."""
+    return '%s in %s' % (params.get('client_id') or repr(params.get('name')), scope_text(params))
 
 
 def present_secret(secret, now):

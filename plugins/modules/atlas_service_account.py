@@ -258,8 +258,8 @@ error:
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_dest, check_range, check_roles, check_scope, check_text,
-    present_account, scope_argument_spec, scope_of, scope_text, service_accounts_path, write_credentials)
+    SCOPE_RULES, ServiceAccountDirectory, account_text, check_client_id, check_dest, check_range, check_roles, check_scope,
+    check_text, present_account, scope_argument_spec, scope_of, write_credentials)
 
 
 class ServiceAccount(AtlasResource):
@@ -273,11 +273,10 @@ class ServiceAccount(AtlasResource):
         super(ServiceAccount, self).__init__(module)
         self.scope = scope_of(self.params)[0]
         self.roles = None
-        self.accounts = ServiceAccountDirectory(self.client, service_accounts_path(self.params), scope_text(self.params))
+        self.accounts = ServiceAccountDirectory.of_scope(self.client, self.params)
 
     def describe(self):
-        who = self.params['client_id'] or repr(self.params['name'])
-        return 'service account %s in %s' % (who, scope_text(self.params))
+        return 'service account ' + account_text(self.params)
 
     def validate(self):
         params = self.params

@@ -136,8 +136,7 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._client import Atla
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_scope, present_account, scope_argument_spec,
-    scope_text, service_accounts_path)
+    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_scope, present_account, scope_argument_spec, scope_text)
 
 
 def main():
@@ -156,7 +155,7 @@ def main():
     except InputError as exc:
         module.fail_json(msg=str(exc))
 
-    accounts = ServiceAccountDirectory(module.client, service_accounts_path(params), scope_text(params))
+    accounts = ServiceAccountDirectory.of_scope(module.client, params)
     try:
         if params['client_id']:
             account = accounts.get(params['client_id'])

@@ -235,8 +235,8 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._client import Atla
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_dest, check_range, check_scope, format_time, parse_time,
-    present_secret, scope_argument_spec, scope_text, service_accounts_path, write_credentials)
+    SCOPE_RULES, ServiceAccountDirectory, account_text, check_client_id, check_dest, check_range, check_scope, format_time,
+    parse_time, present_secret, scope_argument_spec, scope_text, write_credentials)
 
 MAX_SECRETS = 2
 EXPIRY_WARNING_HOURS = 7 * 24
@@ -252,12 +252,11 @@ class ServiceAccountSecrets(AtlasResource):
 
     def __init__(self, module):
         super(ServiceAccountSecrets, self).__init__(module)
-        self.accounts = ServiceAccountDirectory(self.client, service_accounts_path(self.params), scope_text(self.params))
+        self.accounts = ServiceAccountDirectory.of_scope(self.client, self.params)
         self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
 
     def describe(self):
-        who = self.params['client_id'] or repr(self.params['name'])
-        return 'secrets of service account %s in %s' % (who, scope_text(self.params))
+        return 'secrets of service account ' + account_text(self.params)
 
     def validate(self):
         params = self.params

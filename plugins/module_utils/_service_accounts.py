@@ -202,8 +202,8 @@ def account_text(params):
     return '%s in %s' % (params.get('client_id') or repr(params.get('name')), scope_text(params))
 
 
-def present_secret(secret, now):
-    """A secret as the modules return it; the plaintext only when Atlas sent it (create responses)."""
+def present_secret(secret, now, with_secret=False):
+    """A secret as the modules return it; its plaintext only when asked for and Atlas sent it (creates)."""
     expires_at = parse_time(secret.get('expiresAt'))
     view = dict(
         id=secret.get('id'),
@@ -213,13 +213,13 @@ def present_secret(secret, now):
         masked_secret_value=secret.get('maskedSecretValue'),
         expires_in_hours=hours_between(now, expires_at) if expires_at else None,
     )
-    if secret.get('secret'):
+    if with_secret and secret.get('secret'):
         view['secret'] = secret['secret']
     return view
 
 
-def present_account(account, now):
-    """A service account as the modules return it (roles sorted, secrets oldest first)."""
+def present_account(account, now, with_secret=False):
+    """A service account as the modules return it (roles sorted, secrets oldest first, plaintext only when asked)."""
     secrets = sorted(account.get('secrets') or [], key=lambda secret: secret.get('createdAt') or '')
     return dict(
         client_id=account.get('clientId'),
@@ -227,7 +227,7 @@ def present_account(account, now):
         description=account.get('description'),
         roles=sorted(account.get('roles') or []),
         created_at=account.get('createdAt'),
-        secrets=[present_secret(secret, now) for secret in secrets],
+        secrets=[present_secret(secret, now, with_secret) for secret in secrets],
     )
 
 

@@ -334,11 +334,7 @@ class ServiceAccount(AtlasResource):
                              'and state=absent).' % (current['clientId'], self.params['project_id']))
 
     def present(self, obj):
-        account = present_account(obj, self.client.server_now())
-        if not self.params['return_secret']:
-            for secret in account['secrets']:
-                secret.pop('secret', None)
-        return account
+        return present_account(obj, self.client.server_now(), with_secret=self.params['return_secret'])
 
 
 def main():

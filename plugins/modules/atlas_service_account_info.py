@@ -170,15 +170,7 @@ def main():
     except AtlasError as exc:
         module.fail_atlas('Listing service accounts of %s' % scope_text(params), exc)
     now = module.client.server_now()
-    module.exit_json(changed=False, service_accounts=[present_listed_account(account, now) for account in found])
-
-
-def present_listed_account(account, now):
-    """An account as listed: a plaintext secret Atlas may include is never returned."""
-    view = present_account(account, now)
-    for secret in view['secrets']:
-        secret.pop('secret', None)
-    return view
+    module.exit_json(changed=False, service_accounts=[present_account(account, now) for account in found])
 
 
 if __name__ == '__main__':

@@ -231,7 +231,6 @@ error:
 
 from datetime import timedelta
 
-from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasOutcomeUnknown
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
@@ -253,6 +252,7 @@ class ServiceAccountSecrets(AtlasResource):
     def __init__(self, module):
         super(ServiceAccountSecrets, self).__init__(module)
         self.accounts = ServiceAccountDirectory.of_scope(self.client, self.params)
+        self.account = None  # the account as read at the start of the run
         self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
 
     def describe(self):
@@ -279,12 +279,12 @@ class ServiceAccountSecrets(AtlasResource):
             raise InputError('service account %s not found in %s'
                              % (self.params['client_id'] or repr(self.params['name']), scope_text(self.params)))
         self.result['client_id'] = account['clientId']
+        self.account = account
         return account
 
     def view(self, secret, now):
         shown = present_secret(secret, now)
         shown['expired'] = parse_time(secret['expiresAt']) <= now
-        shown.pop('secret', None)
         return shown
 
     def diff_view(self, obj):
@@ -334,7 +334,7 @@ class ServiceAccountSecrets(AtlasResource):
         if not self.check_mode:
             self.delete_secrets(account, delete_before)
             if need_new:
-                created = self.create_secret(account, secrets)
+                created = self.create_secret(account)
             self.delete_secrets(account, delete_after)
 
         deleted = delete_before + delete_after
@@ -354,33 +354,27 @@ class ServiceAccountSecrets(AtlasResource):
     def secrets_path(self, account):
         return self.accounts.item_path(account['clientId']) + '/secrets'
 
-    def create_secret(self, account, known):
-        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
-        try:
-            created = self.client.post(self.secrets_path(account), body)
-        except AtlasOutcomeUnknown:
-            # Re-read and only create again if no new secret appeared.
-            known_ids = set(secret['id'] for secret in known)
-            fresh = self.accounts.get(account['clientId']) or {}
-            appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
-            if not appeared:
-                created = self.client.post(self.secrets_path(account), body)
-            else:
-                self.module.warn('The response to the creation of a secret for %s was lost, but Atlas created secret %s; '
-                                 'its value is unknown, so it was neither returned nor written to dest.'
-                                 % (account['clientId'], appeared[0]['id']))
-                return appeared[0]
+    def create(self, body):
+        return self.client.post(self.secrets_path(self.account), body)
+
+    def recover_lost_create(self, body):
+        """Re-read the account: a secret that was not there before is the one the lost POST made."""
+        known_ids = set(secret['id'] for secret in self.account.get('secrets') or [])
+        fresh = self.accounts.get(self.account['clientId']) or {}
+        appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
+        return appeared[0] if appeared else None
+
+    def create_secret(self, account):
+        created = self.create_once(dict(secretExpiresAfterHours=self.params['expires_after_hours']))
         self.result['changed'] = True  # a later failure (dest, revoke) must not hide that a secret exists now
-        if self.params['dest']:
+        # An adopted secret (lost response) has no plaintext: nothing can be delivered.
+        if self.params['dest'] and created.get('secret'):
             write_credentials(self.params['dest'], account['clientId'], created, self.client.base_url)
         return created
 
     def new_secret_result(self, created, now):
-        shown = present_secret(created, now)
-        result = dict((key, shown[key]) for key in ('id', 'created_at', 'expires_at', 'masked_secret_value'))
-        if self.params['return_secret'] and created.get('secret'):
-            result['secret'] = created['secret']
-        return result
+        shown = present_secret(created, now, with_secret=self.params['return_secret'])
+        return dict((key, shown[key]) for key in ('id', 'created_at', 'expires_at', 'masked_secret_value', 'secret') if key in shown)
 
     def warn_if_expiring(self, secrets, now):
         valid = [secret for secret in secrets if parse_time(secret['expiresAt']) > now]

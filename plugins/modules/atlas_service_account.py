@@ -255,39 +255,48 @@ error:
       type: list
 '''
 
+from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import check_dest, write_credentials
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
+from ansible_collections.cloudops.atlas.plugins.module_utils._planning import SERVICE_ACCOUNT_FIELDS
+from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_account
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, account_text, check_client_id, check_dest, check_range, check_roles, check_scope,
-    check_text, present_account, scope_argument_spec, scope_of, write_credentials)
+from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory, account_text
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import (
+    DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_client_id, check_range, check_roles, check_text)
 
 
 class ServiceAccount(AtlasResource):
     noun = 'service account'
     return_key = 'service_account'
-    managed = ('name', 'description', 'roles')
-    unordered = ('roles',)
+    fields = SERVICE_ACCOUNT_FIELDS
     create_requires = ('name', 'description', 'roles', 'secret_expires_after_hours')
 
     def __init__(self, module):
         super(ServiceAccount, self).__init__(module)
-        self.scope = scope_of(self.params)[0]
+        self.scope = Scope.from_params(self.params)
         self.roles = None
-        self.accounts = ServiceAccountDirectory.of_scope(self.client, self.params)
+        self._accounts = None
+
+    @property
+    def accounts(self):
+        if self._accounts is None:
+            self._accounts = ServiceAccountDirectory(self.client, self.scope)
+        return self._accounts
 
     def describe(self):
         return 'service account ' + account_text(self.params)
 
     def validate(self):
         params = self.params
-        check_scope(params)
+        self.scope.check()
         check_client_id('client_id', params['client_id'])
         if not params['client_id'] and not params['name']:
             raise InputError('one of client_id or name is required')
-        check_text('name', params['name'], 64)
-        check_text('description', params['description'], 250)
-        self.roles = check_roles('roles', params['roles'], self.scope, self.module.warn)
-        check_range('secret_expires_after_hours', params['secret_expires_after_hours'], 8, 8760)
+        check_text('name', params['name'], NAME_MAX)
+        check_text('description', params['description'], DESCRIPTION_MAX)
+        self.roles = check_roles('roles', params['roles'], self.scope.kind, self.module.warn)
+        check_range('secret_expires_after_hours', params['secret_expires_after_hours'], SECRET_HOURS_MIN, SECRET_HOURS_MAX)
         check_dest('dest', params['dest'])
 
     def read(self):
@@ -296,39 +305,32 @@ class ServiceAccount(AtlasResource):
             raise InputError('%s does not exist; it is never created when client_id is given' % self.describe())
         return account
 
-    def desired(self):
-        return dict(name=self.params['name'], description=self.params['description'], roles=self.roles)
-
-    def create_body(self):
-        body = self.desired()
-        body['secretExpiresAfterHours'] = self.params['secret_expires_after_hours']
-        return body
+    def wanted(self):
+        return dict(name=self.params['name'], description=self.params['description'], roles=self.roles,
+                    secret_expires_after_hours=self.params['secret_expires_after_hours'])
 
     def predict_created(self, body):
         return dict(clientId=None, name=body['name'], description=body['description'], roles=body['roles'],
                     createdAt=None, secrets=[])
 
     def create(self, body):
-        created = self.client.post(self.accounts.collection_path, body)
-        self.result['changed'] = True  # reported even if the delivery below fails
+        created = self.write('POST', self.accounts.collection_path, body)
         if self.params['dest'] and created.get('secrets'):
             write_credentials(self.params['dest'], created['clientId'], created['secrets'][0], self.client.base_url)
         return created
 
     def recover_lost_create(self, body):
-        known = set(account['clientId'] for account in self.accounts.listing or [])
-        made = [account for account in self.accounts.list()
-                if account.get('name') == body['name'] and account['clientId'] not in known]
+        made = self.accounts.appeared_since(body['name'])
         return made[0] if len(made) == 1 else None
 
     def update(self, current, changes):
-        return self.client.patch(self.accounts.item_path(current['clientId']), changes)
+        return self.write('PATCH', self.accounts.item_path(current['clientId']), changes)
 
     def remove(self, current):
-        self.client.delete(self.accounts.item_path(current['clientId']))
+        self.write('DELETE', self.accounts.item_path(current['clientId']))
 
     def after_absent(self, current):
-        if self.scope == 'project':
+        if self.scope.is_project:
             self.module.warn('Service account %s was removed from project %s only: it still exists in the organization, '
                              'and its credentials keep working until it is deleted there (atlas_service_account with org_id '
                              'and state=absent).' % (current['clientId'], self.params['project_id']))

@@ -132,11 +132,43 @@ error:
   sample: {status: 404, error_code: RESOURCE_NOT_FOUND, detail: null, reason: Not Found, parameters: null}
 '''
 
-from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasError
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
-from ansible_collections.cloudops.atlas.plugins.module_utils._resource import InputError
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, check_client_id, check_scope, present_account, scope_argument_spec, scope_text)
+from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_account
+from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory
+from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id
+
+
+class ServiceAccountInfo(AtlasTask):
+    """Read accounts of one scope: one by client id, or the listing (filtered by name)."""
+
+    def __init__(self, module):
+        super(ServiceAccountInfo, self).__init__(module)
+        self.scope = Scope.from_params(self.params)
+
+    def action_text(self):
+        return 'Listing service accounts of ' + self.scope.text
+
+    def validate(self):
+        self.scope.check()
+        check_client_id('client_id', self.params['client_id'])
+
+    def execute(self):
+        params = self.params
+        accounts = ServiceAccountDirectory(self.client, self.scope)
+        if params['client_id']:
+            account = accounts.get(params['client_id'])
+            found = [account] if account else []
+            if not found:
+                # A 404 may also mean the organization or project is unknown: that must fail.
+                self.client.get(accounts.collection_path, params={'itemsPerPage': 1})
+        else:
+            found = accounts.list(include_system_managed=params['include_system_managed'])
+            if params['name'] is not None:
+                found = [account for account in found if account.get('name') == params['name']]
+        now = self.client.server_now()
+        self.result['service_accounts'] = [present_account(account, now) for account in found]
 
 
 def main():
@@ -148,29 +180,7 @@ def main():
     )
     module = AtlasModule(argument_spec, supports_check_mode=True, mutually_exclusive=SCOPE_RULES['mutually_exclusive'] + [('client_id', 'name')],
                          required_one_of=SCOPE_RULES['required_one_of'])
-    params = module.params
-    try:
-        check_scope(params)
-        check_client_id('client_id', params['client_id'])
-    except InputError as exc:
-        module.fail_json(msg=str(exc))
-
-    accounts = ServiceAccountDirectory.of_scope(module.client, params)
-    try:
-        if params['client_id']:
-            account = accounts.get(params['client_id'])
-            found = [account] if account else []
-            if not found:
-                # A 404 may also mean the organization or project is unknown: that must fail.
-                module.client.get(accounts.collection_path, params={'itemsPerPage': 1})
-        else:
-            found = accounts.list(include_system_managed=params['include_system_managed'])
-            if params['name'] is not None:
-                found = [account for account in found if account.get('name') == params['name']]
-    except AtlasError as exc:
-        module.fail_atlas('Listing service accounts of %s' % scope_text(params), exc)
-    now = module.client.server_now()
-    module.exit_json(changed=False, service_accounts=[present_account(account, now) for account in found])
+    ServiceAccountInfo(module).run()
 
 
 if __name__ == '__main__':

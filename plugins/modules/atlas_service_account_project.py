@@ -115,26 +115,25 @@ error:
   sample: {status: 404, error_code: RESOURCE_NOT_FOUND, detail: null, reason: Not Found, parameters: null}
 '''
 
-from ansible_collections.cloudops.atlas.plugins.module_utils._client import api_path
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
+from ansible_collections.cloudops.atlas.plugins.module_utils._planning import PROJECT_ASSIGNMENT_FIELDS
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    ORG_SA_PATH, PROJECT_SA_PATH, ServiceAccountDirectory, check_client_id, check_hex_id, check_roles)
+from ansible_collections.cloudops.atlas.plugins.module_utils._scope import Scope
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id, check_hex_id, check_roles
 
 
 class ProjectAssignment(AtlasResource):
     noun = 'project assignment'
     return_key = 'assignment'
-    managed = ('roles',)
-    unordered = ('roles',)
+    fields = PROJECT_ASSIGNMENT_FIELDS
     create_requires = ('roles',)
 
     def __init__(self, module):
         super(ProjectAssignment, self).__init__(module)
         self.roles = None
         self.client_id = self.params['client_id']
-        self.project_accounts = ServiceAccountDirectory(self.client, api_path(PROJECT_SA_PATH, project_id=self.params['project_id']),
-                                                        'project %s' % self.params['project_id'])
+        self.project = Scope.project(self.params['project_id'])
 
     def describe(self):
         who = self.params['client_id'] or repr(self.params['name'])
@@ -149,30 +148,29 @@ class ProjectAssignment(AtlasResource):
 
     def read(self):
         if self.client_id is None:
-            org_accounts = ServiceAccountDirectory(self.client, api_path(ORG_SA_PATH, org_id=self.params['org_id']),
-                                                   'organization %s' % self.params['org_id'])
+            org_accounts = ServiceAccountDirectory(self.client, Scope.org(self.params['org_id']))
             account = org_accounts.by_name(self.params['name'])
             if account is None:
                 if self.params['state'] == 'absent':
                     return None
                 raise InputError('organization %s has no service account named %r' % (self.params['org_id'], self.params['name']))
             self.client_id = account['clientId']
-        return self.project_accounts.get(self.client_id)
+        return ServiceAccountDirectory(self.client, self.project).get(self.client_id)
 
-    def desired(self):
+    def wanted(self):
         return dict(roles=self.roles)
 
     def create(self, body):
-        return self.client.post(self.project_accounts.item_path(self.client_id) + ':invite', body)
+        return self.write('POST', self.project.account_path(self.client_id) + ':invite', body)
 
     def recover_lost_create(self, body):
-        return self.project_accounts.get(self.client_id)
+        return ServiceAccountDirectory(self.client, self.project).get(self.client_id)
 
     def update(self, current, changes):
-        return self.client.patch(self.project_accounts.item_path(self.client_id), changes)
+        return self.write('PATCH', self.project.account_path(self.client_id), changes)
 
     def remove(self, current):
-        self.client.delete(self.project_accounts.item_path(self.client_id))
+        self.write('DELETE', self.project.account_path(self.client_id))
 
     def present(self, obj):
         return dict(project_id=self.params['project_id'], client_id=self.client_id, roles=sorted(obj.get('roles') or []))

@@ -231,42 +231,41 @@ error:
 
 from datetime import timedelta
 
+from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import check_dest, write_credentials
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
-from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    SCOPE_RULES, ServiceAccountDirectory, account_text, check_client_id, check_dest, check_range, check_scope, format_time,
-    parse_time, present_secret, scope_argument_spec, scope_text, write_credentials)
+from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
+    is_valid, plan_secrets, predict_secret, secret_rules, secrets_after)
+from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import (
+    oldest_first, parse_time, present_secret, secrets_diff_view)
+from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory, account_text
+from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError, check_client_id, check_rotation_window
 
-MAX_SECRETS = 2
 EXPIRY_WARNING_HOURS = 7 * 24
 
 
-def oldest_first(account):
-    """The account's secrets, oldest first ("older" and "newest" are by creation time)."""
-    return sorted(account.get('secrets') or [], key=lambda secret: parse_time(secret['createdAt']))
-
-
-class ServiceAccountSecrets(AtlasResource):
-    noun = 'secrets'
+class ServiceAccountSecrets(AtlasTask):
+    """Keep one account supplied with a valid secret (state=present) or delete named secrets (state=absent)."""
 
     def __init__(self, module):
         super(ServiceAccountSecrets, self).__init__(module)
-        self.accounts = ServiceAccountDirectory.of_scope(self.client, self.params)
+        self.scope = Scope.from_params(self.params)
+        self.accounts = None
         self.account = None  # the account as read at the start of the run
         self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
 
     def describe(self):
         return 'secrets of service account ' + account_text(self.params)
 
+    def action_text(self):
+        return '%s %s' % ('Removing' if self.params['state'] == 'absent' else 'Ensuring', self.describe())
+
     def validate(self):
         params = self.params
-        check_scope(params)
+        self.scope.check()
         check_client_id('client_id', params['client_id'])
-        check_range('expires_after_hours', params['expires_after_hours'], 8, 8760)
-        check_range('rotate_before_hours', params['rotate_before_hours'], 0, 8760)
-        if params['expires_after_hours'] is not None and params['rotate_before_hours'] >= params['expires_after_hours']:
-            raise InputError('rotate_before_hours (%d) must be less than expires_after_hours (%d), or every run would create a new secret'
-                             % (params['rotate_before_hours'], params['expires_after_hours']))
+        check_rotation_window('', params['expires_after_hours'], params['rotate_before_hours'])
         check_dest('dest', params['dest'])
         if params['state'] == 'absent' and not params['secret_id']:
             raise InputError('state=absent needs secret_id: the ID or IDs of the secrets to delete')
@@ -274,140 +273,106 @@ class ServiceAccountSecrets(AtlasResource):
     # -- reading and presenting -------------------------------------------------------------------
 
     def read(self):
+        self.accounts = ServiceAccountDirectory(self.client, self.scope)
         account = self.accounts.find(self.params['client_id'], self.params['name'])
         if account is None:
             raise InputError('service account %s not found in %s'
-                             % (self.params['client_id'] or repr(self.params['name']), scope_text(self.params)))
+                             % (self.params['client_id'] or repr(self.params['name']), self.scope.text))
         self.result['client_id'] = account['clientId']
         self.account = account
         return account
 
     def view(self, secret, now):
         shown = present_secret(secret, now)
-        shown['expired'] = parse_time(secret['expiresAt']) <= now
+        shown['expired'] = not is_valid(secret, now)
         return shown
 
-    def diff_view(self, obj):
-        """Secrets in a diff: ids and expiry only, a would-be secret as '(new)'; never a value."""
-        return [dict(id=secret.get('id') or '(new)', expires_at=secret.get('expiresAt')) for secret in obj]
+    def finish(self, before, after, deleted, now):
+        self.result.update(deleted_secret_ids=deleted, secrets=[self.view(secret, now) for secret in after],
+                           diff=dict(before=secrets_diff_view(before), after=secrets_diff_view(after)))
 
     # -- state=present: keep a valid secret ------------------------------------------------------------
 
-    def plan(self, secrets, now):
-        """Decide (new secret needed?, ids to delete before creating, ids to delete after creating)."""
-        params = self.params
-        valid = [secret for secret in secrets if parse_time(secret['expiresAt']) > now]
-        newest_valid = valid[-1] if valid else None
-        window = timedelta(hours=params['rotate_before_hours'])
-        need_new = params['force'] or newest_valid is None or (
-            params['rotate_before_hours'] > 0 and parse_time(newest_valid['expiresAt']) - now <= window)
-        expired_ids = [secret['id'] for secret in secrets if secret not in valid]
-        before = list(expired_ids) if params['prune_expired'] else []
-        after = []
-        if need_new:
-            kept = [secret for secret in secrets if secret['id'] not in before]
-            # Make room under the cap: every expired secret first, then the older valid ones (never the newest valid).
-            if len(kept) >= MAX_SECRETS:
-                before += [secret['id'] for secret in kept if secret['id'] in expired_ids]
-                kept = [secret for secret in kept if secret['id'] not in expired_ids]
-            for victim in [secret for secret in kept if secret is not newest_valid]:
-                if len(kept) < MAX_SECRETS:
-                    break
-                kept.remove(victim)
-                before.append(victim['id'])
-            if params['revoke_previous']:
-                after = [secret['id'] for secret in kept]
-        return need_new, before, after
-
     def keep_valid_secret(self):
+        params = self.params
         account = self.read()
         now = self.client.server_now()
-        secrets = oldest_first(account)
-        need_new, delete_before, delete_after = self.plan(secrets, now)
-        if need_new and self.params['expires_after_hours'] is None:
+        secrets = oldest_first(account.get('secrets'))
+        rules = secret_rules(params['expires_after_hours'], params['rotate_before_hours'], params['force'],
+                             params['revoke_previous'], params['prune_expired'])
+        plan = plan_secrets(secrets, now, rules)
+        if plan.need_new and params['expires_after_hours'] is None:
             raise InputError('service account %s needs a new secret (%s): set expires_after_hours'
-                             % (account['clientId'], 'force=true' if self.params['force'] else 'none is valid long enough'))
+                             % (account['clientId'], 'force=true' if params['force'] else 'none is valid long enough'))
 
         created = None
-        if need_new:
-            created = self.predict_secret(now) if self.check_mode else None
-        if not self.check_mode:
-            self.delete_secrets(account, delete_before)
-            if need_new:
+        if self.check_mode:
+            created = predict_secret(now, params['expires_after_hours']) if plan.need_new else None
+        else:
+            self.delete_secrets(account, plan.delete_before)
+            if plan.need_new:
                 created = self.create_secret(account)
-            self.delete_secrets(account, delete_after)
+            self.delete_secrets(account, plan.delete_after)
 
-        deleted = delete_before + delete_after
-        after = [secret for secret in secrets if secret['id'] not in deleted] + ([created] if created else [])
-        self.result.update(changed=bool(need_new or deleted), deleted_secret_ids=deleted,
-                           secrets=[self.view(secret, now) for secret in after],
-                           diff=dict(before=self.diff_view(secrets), after=self.diff_view(after)))
+        deleted = plan.delete_before + plan.delete_after
+        after = secrets_after(secrets, plan, created)
+        self.result['changed'] = bool(plan.need_new or deleted)
+        self.finish(secrets, after, deleted, now)
         if created:
             self.result['secret'] = self.new_secret_result(created, now)
         else:
             self.warn_if_expiring(after, now)
 
-    def predict_secret(self, now):
-        expires = now + timedelta(hours=self.params['expires_after_hours'])
-        return dict(id=None, createdAt=format_time(now), expiresAt=format_time(expires), lastUsedAt=None, maskedSecretValue=None)
-
-    def secrets_path(self, account):
-        return self.accounts.item_path(account['clientId']) + '/secrets'
-
-    def create(self, body):
-        return self.client.post(self.secrets_path(self.account), body)
-
-    def recover_lost_create(self, body):
-        """Re-read the account: a secret that was not there before is the one the lost POST made."""
-        known_ids = set(secret['id'] for secret in self.account.get('secrets') or [])
-        fresh = self.accounts.get(self.account['clientId']) or {}
-        appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
-        return appeared[0] if appeared else None
-
     def create_secret(self, account):
-        created = self.create_once(dict(secretExpiresAfterHours=self.params['expires_after_hours']))
-        self.result['changed'] = True  # a later failure (dest, revoke) must not hide that a secret exists now
+        path = self.scope.secrets_path(account['clientId'])
+        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
+        created = self.create_once(lambda: self.write('POST', path, body), lambda: self.recover_lost_secret(account), self.describe())
         # An adopted secret (lost response) has no plaintext: nothing can be delivered.
         if self.params['dest'] and created.get('secret'):
             write_credentials(self.params['dest'], account['clientId'], created, self.client.base_url)
         return created
+
+    def recover_lost_secret(self, account):
+        """Re-read the account: a secret that was not there before is the one the lost POST made."""
+        known_ids = set(secret['id'] for secret in account.get('secrets') or [])
+        fresh = self.accounts.get(account['clientId']) or {}
+        appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
+        return appeared[0] if appeared else None
 
     def new_secret_result(self, created, now):
         shown = present_secret(created, now, with_secret=self.params['return_secret'])
         return dict((key, shown[key]) for key in ('id', 'created_at', 'expires_at', 'masked_secret_value', 'secret') if key in shown)
 
     def warn_if_expiring(self, secrets, now):
-        valid = [secret for secret in secrets if parse_time(secret['expiresAt']) > now]
+        valid = [secret for secret in secrets if is_valid(secret, now)]
         if valid and parse_time(valid[-1]['expiresAt']) - now <= timedelta(hours=EXPIRY_WARNING_HOURS):
             self.module.warn('The newest valid secret (%s) of service account %s expires at %s, within 7 days; '
                              'set rotate_before_hours to rotate it.' % (valid[-1]['id'], self.result['client_id'], valid[-1]['expiresAt']))
 
     def delete_secrets(self, account, secret_ids):
         for secret_id in secret_ids:
-            self.client.delete(self.secrets_path(account) + '/' + secret_id)
-            self.result['changed'] = True  # reported even if a later call fails
+            self.write('DELETE', self.scope.secret_path(account['clientId'], secret_id))
 
     # -- state=absent: delete named secrets ------------------------------------------------------------
 
     def delete_named_secrets(self):
         account = self.read()
         now = self.client.server_now()
-        secrets = oldest_first(account)
+        secrets = oldest_first(account.get('secrets'))
         wanted = set(self.params['secret_id'])
         doomed = [secret['id'] for secret in secrets if secret['id'] in wanted]
         remaining = [secret for secret in secrets if secret['id'] not in wanted]
-        had_valid = any(parse_time(secret['expiresAt']) > now for secret in secrets)
-        keeps_valid = any(parse_time(secret['expiresAt']) > now for secret in remaining)
+        had_valid = any(is_valid(secret, now) for secret in secrets)
+        keeps_valid = any(is_valid(secret, now) for secret in remaining)
         if had_valid and not keeps_valid and not self.params['force']:
             raise InputError('deleting %s would leave service account %s without an unexpired secret and lock out whoever '
                              'uses it; set force=true to delete anyway' % (', '.join(doomed), account['clientId']))
         if not self.check_mode:
             self.delete_secrets(account, doomed)
-        self.result.update(changed=bool(doomed), deleted_secret_ids=doomed,
-                           secrets=[self.view(secret, now) for secret in remaining],
-                           diff=dict(before=self.diff_view(secrets), after=self.diff_view(remaining)))
+        self.result['changed'] = bool(doomed)
+        self.finish(secrets, remaining, doomed, now)
 
-    def apply(self):
+    def execute(self):
         if self.params['state'] == 'absent':
             self.delete_named_secrets()
         else:

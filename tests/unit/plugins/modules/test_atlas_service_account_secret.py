@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from ansible_collections.cloudops.atlas.plugins.module_utils import _client, _service_accounts
+from ansible_collections.cloudops.atlas.plugins.module_utils import _client, _credentials, _presentation
 from ansible_collections.cloudops.atlas.plugins.modules import atlas_service_account_secret as module
 from ansible_collections.cloudops.atlas.tests.unit.plugins.modules.conversation import (
     ACCESS_TOKEN, BASE, CLIENT_ID, NOW, OTHER_CLIENT_ID, ORG, PROJECT, account, page, secret, warnings_of)
@@ -379,7 +379,7 @@ class TestServerClock:
         def set_clock(when):
             monkeypatch.setattr(LocalClock, 'local', when)
             monkeypatch.setattr(_client, 'datetime', LocalClock)
-            monkeypatch.setattr(_service_accounts, 'datetime', LocalClock)
+            monkeypatch.setattr(_presentation, 'datetime', LocalClock)
         return set_clock
 
     def test_a_local_clock_years_ahead_does_not_expire_valid_secrets(self, atlas, run_module, local_clock):
@@ -548,7 +548,7 @@ class TestDest:
 
         def broken_replace(src, dst):
             raise OSError(errno.EIO, 'Input/output error')
-        monkeypatch.setattr(_service_accounts.os, 'replace', broken_replace)
+        monkeypatch.setattr(_credentials.os, 'replace', broken_replace)
 
         result = run_module(module, dict(ORG_ARGS, expires_after_hours=720, dest=str(directory / 'atlas.json')))
 

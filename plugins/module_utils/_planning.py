@@ -1,0 +1,278 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection.
+# Breaking changes can occur at any time.
+
+"""Planning: pure functions from the current API objects, the desired options and the server's
+clock to an ordered plan. No HTTP, no module: check mode returns a plan's prediction and a real run
+executes its actions, so both come from the same decision.
+
+The rules live here once: which account fields differ (roles as sets), when a secret is due
+(rotation window, force), which secrets make room under the two-secret cap (expired first, never the
+newest valid one), and what a set of accounts needs (create, update, rotate, remove, purge)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+from collections import namedtuple
+from datetime import timedelta
+
+from ._presentation import format_time, oldest_first, parse_time
+from ._validation import InputError
+
+MAX_SECRETS = 2
+
+# -- field tables: where snake_case options and camelCase API fields meet -----------------------------
+
+Field = namedtuple('Field', 'option api create_only unordered')
+
+
+def field(option, api=None, create_only=False, unordered=False):
+    return Field(option, api or option, create_only, unordered)
+
+
+SERVICE_ACCOUNT_FIELDS = (
+    field('name'),
+    field('description'),
+    field('roles', unordered=True),
+    field('secret_expires_after_hours', 'secretExpiresAfterHours', create_only=True),
+)
+PROJECT_ASSIGNMENT_FIELDS = (
+    field('roles', unordered=True),
+)
+
+
+def snake(name):
+    return re.sub(r'([A-Z])', lambda match: '_' + match.group(1).lower(), name)
+
+
+def api_body(fields, values, create=False):
+    """The API body for option values (None means "not managed"); create-only fields only when creating."""
+    body = {}
+    for item in fields:
+        value = values.get(item.option)
+        if value is None or (item.create_only and not create):
+            continue
+        body[item.api] = sorted(set(value)) if item.unordered else value
+    return body
+
+
+def field_changes(fields, current, wanted):
+    """The API fields of `wanted` (an API body) whose value differs from `current`'s."""
+    changes = {}
+    for item in fields:
+        if item.create_only or item.api not in wanted:
+            continue
+        want, have = wanted[item.api], current.get(item.api)
+        if item.unordered:
+            if set(have or ()) != set(want):
+                changes[item.api] = sorted(set(want))
+        elif have != want:
+            changes[item.api] = want
+    return changes
+
+
+def diff_view(fields, obj):
+    """Managed fields of an API object, snake_case, sets sorted: one side of a diff."""
+    if not obj:
+        return {}
+    view = {}
+    for item in fields:
+        if item.create_only:
+            continue
+        value = obj.get(item.api)
+        view[item.option] = sorted(value) if item.unordered and value is not None else value
+    return view
+
+
+# -- plans ---------------------------------------------------------------------------------------------
+
+# One step of a plan: `kind` names the call, `target` what it acts on (client id, secret id), `body` what
+# it sends, `predicts` the object it is expected to return (check mode shows it).
+Action = namedtuple('Action', 'kind target body predicts')
+
+
+# -- secrets -------------------------------------------------------------------------------------------
+
+SecretRules = namedtuple('SecretRules', 'expires_after_hours rotate_before_hours force revoke_previous prune_expired')
+SecretPlan = namedtuple('SecretPlan', 'need_new delete_before delete_after')
+
+
+def secret_rules(expires_after_hours, rotate_before_hours=0, force=False, revoke_previous=False, prune_expired=False):
+    return SecretRules(expires_after_hours, rotate_before_hours or 0, force, revoke_previous, prune_expired)
+
+
+def is_valid(secret, now):
+    return parse_time(secret['expiresAt']) > now
+
+
+def plan_secrets(secrets, now, rules):
+    """Decide (new secret needed?, ids to delete before creating, ids to delete after creating).
+
+    `secrets` oldest first. A new secret is due when forced, when none is valid, or when the newest
+    valid one expires within the rotation window. Under the cap, every expired secret goes first,
+    then the older valid ones; the newest valid one is never deleted to make room."""
+    valid = [secret for secret in secrets if is_valid(secret, now)]
+    newest_valid = valid[-1] if valid else None
+    window = timedelta(hours=rules.rotate_before_hours)
+    need_new = bool(rules.force or newest_valid is None or (
+        rules.rotate_before_hours > 0 and parse_time(newest_valid['expiresAt']) - now <= window))
+    expired_ids = [secret['id'] for secret in secrets if secret not in valid]
+    before = list(expired_ids) if rules.prune_expired else []
+    after = []
+    if need_new:
+        kept = [secret for secret in secrets if secret['id'] not in before]
+        if len(kept) >= MAX_SECRETS:
+            before += [secret['id'] for secret in kept if secret['id'] in expired_ids]
+            kept = [secret for secret in kept if secret['id'] not in expired_ids]
+        for victim in [secret for secret in kept if secret is not newest_valid]:
+            if len(kept) < MAX_SECRETS:
+                break
+            kept.remove(victim)
+            before.append(victim['id'])
+        if rules.revoke_previous:
+            after = [secret['id'] for secret in kept]
+    return SecretPlan(need_new, before, after)
+
+
+def predict_secret(now, expires_after_hours):
+    """The secret a create would make, as check mode shows it (no id, no value)."""
+    expires = now + timedelta(hours=expires_after_hours)
+    return dict(id=None, createdAt=format_time(now), expiresAt=format_time(expires), lastUsedAt=None, maskedSecretValue=None)
+
+
+def secret_actions(client_id, secrets, now, rules):
+    """The ordered secret actions for one account: deletions to make room, the create, revocations."""
+    plan = plan_secrets(secrets, now, rules)
+    actions = [Action('delete_secret', (client_id, secret_id), None, None) for secret_id in plan.delete_before]
+    if plan.need_new:
+        actions.append(Action('create_secret', client_id, dict(secretExpiresAfterHours=rules.expires_after_hours),
+                              predict_secret(now, rules.expires_after_hours)))
+    actions += [Action('delete_secret', (client_id, secret_id), None, None) for secret_id in plan.delete_after]
+    return plan, actions
+
+
+def secrets_after(secrets, plan, created):
+    """The secrets once a plan ran: the deleted ones gone, the created one (or its prediction) last."""
+    deleted = set(plan.delete_before + plan.delete_after)
+    return [secret for secret in secrets if secret['id'] not in deleted] + ([created] if created else [])
+
+
+# -- a set of service accounts in one scope -------------------------------------------------------------
+
+# What the set module wants for one account (options already checked, roles sorted):
+# state 'present' or 'absent'; secret: SecretRules or None; first_secret_hours: the lifetime of the
+# secret a create makes.
+AccountWish = namedtuple('AccountWish', 'name description roles state secret first_secret_hours')
+
+
+class AccountPlan:
+    """The plan for one account: what it is, what it becomes, the actions in order, and their labels."""
+
+    def __init__(self, name, current, wish=None):
+        self.name = name
+        self.current = current
+        self.wish = wish
+        self.after = current
+        self.actions = []
+        self.labels = []
+        self.secret_plan = None
+
+    @property
+    def changed(self):
+        return bool(self.actions)
+
+    @property
+    def action(self):
+        return self.labels or ['unchanged']
+
+
+def plan_account(current, wish, now):
+    """Plan one wished-for account against its current API object (None: it does not exist)."""
+    plan = AccountPlan(wish.name, current, wish)
+    if wish.state == 'absent':
+        if current is not None:
+            plan.actions.append(Action('remove_account', current['clientId'], None, None))
+            plan.labels.append('removed')
+            plan.after = None
+        return plan
+    if current is None:
+        missing = [option for option, value in (('description', wish.description), ('roles', wish.roles),
+                                                ('secret.expires_after_hours', wish.first_secret_hours)) if value is None]
+        if missing:
+            raise InputError('creating service account %r needs %s' % (wish.name, ', '.join(missing)))
+        body = api_body(SERVICE_ACCOUNT_FIELDS, dict(name=wish.name, description=wish.description, roles=wish.roles,
+                                                     secret_expires_after_hours=wish.first_secret_hours), create=True)
+        predicted = dict(clientId=None, name=wish.name, description=wish.description, roles=list(wish.roles),
+                         createdAt=format_time(now), secrets=[predict_secret(now, wish.first_secret_hours)])
+        plan.actions.append(Action('create_account', wish.name, body, predicted))
+        plan.labels.append('created')
+        plan.after = predicted
+        return plan
+    client_id = current['clientId']
+    changes = field_changes(SERVICE_ACCOUNT_FIELDS, current, api_body(SERVICE_ACCOUNT_FIELDS, wish._asdict()))
+    after = dict(current)
+    if changes:
+        after.update(changes)
+        plan.actions.append(Action('update_account', client_id, changes, after))
+        plan.labels.append('updated')
+    if wish.secret is not None:
+        secrets = oldest_first(current.get('secrets'))
+        secret_plan, actions = secret_actions(client_id, secrets, now, wish.secret)
+        plan.secret_plan = secret_plan
+        if actions:
+            plan.actions += actions
+            plan.labels.append('rotated' if secret_plan.need_new else 'updated')
+            created = actions_predicting(actions, 'create_secret')
+            after['secrets'] = secrets_after(secrets, secret_plan, created)
+    plan.labels = sorted(set(plan.labels), key=plan.labels.index)
+    plan.after = after
+    return plan
+
+
+def actions_predicting(actions, kind):
+    for action in actions:
+        if action.kind == kind:
+            return action.predicts
+    return None
+
+
+def plan_account_set(listing, wishes, now, purge=False, own_client_id=None, scope_text='the organization'):
+    """Plan a set of accounts in one scope from its one listing.
+
+    Returns the plans of `wishes` in their order, then one per account that `purge` removes. Fails
+    (InputError, before any write) when a wished-for name matches several accounts, or when the plan
+    would remove the account whose credentials run the task."""
+    by_name = {}
+    for account in listing:
+        by_name.setdefault(account.get('name'), []).append(account)
+    plans = []
+    for wish in wishes:
+        matches = by_name.get(wish.name, [])
+        if len(matches) > 1:
+            raise InputError('%d service accounts are named %r in %s (%s): Atlas names are not unique; remove the extra ones '
+                             'or manage them by client_id with cloudops.atlas.atlas_service_account'
+                             % (len(matches), wish.name, scope_text, ', '.join(sorted(match['clientId'] for match in matches))))
+        plans.append(plan_account(matches[0] if matches else None, wish, now))
+    if purge:
+        # The listing leaves system-managed accounts out (includeSystemManaged is false), so they are never purged.
+        wanted = set(wish.name for wish in wishes)
+        for account in listing:
+            if account.get('name') in wanted:
+                continue
+            plan = AccountPlan(account.get('name'), account)
+            plan.actions.append(Action('remove_account', account['clientId'], None, None))
+            plan.labels.append('removed')
+            plan.after = None
+            plans.append(plan)
+    if own_client_id:
+        for plan in plans:
+            if plan.current and plan.current.get('clientId') == own_client_id and 'removed' in plan.labels:
+                raise InputError('refusing to remove service account %r (%s) from %s: its credentials run this task, '
+                                 'so the run would lock itself out; list it in accounts, or remove it with other credentials'
+                                 % (plan.name, own_client_id, scope_text))
+    return plans

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection.
+# Breaking changes can occur at any time.
+
+"""The task layer every module runs on: input checks before the client exists, the result, writes
+that report `changed` the moment they succeed, lost-create recovery, and structured failures.
+
+A module's task implements `validate` (pure input checks) and `execute` (read, plan with the pure
+functions of _planning, then act unless in check mode); `run` does the rest."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ._client import AtlasError, AtlasOutcomeUnknown
+from ._validation import InputError
+
+
+class AtlasTask:
+    """One module run: options in, one namespaced result out (or a structured failure)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.check_mode = module.check_mode
+        self.result = dict(changed=False)
+
+    @property
+    def client(self):
+        """The Atlas client, built on first use (so validate() runs before any connection setting is used)."""
+        return self.module.client
+
+    # -- what a task implements -------------------------------------------------------------------------
+
+    def validate(self):
+        """Check every option; raise InputError. Runs before the client is built and before any API call."""
+
+    def execute(self):
+        """Read, plan, and act (writes only outside check mode); fill self.result."""
+        raise NotImplementedError
+
+    def action_text(self):
+        """What a failure says failed, e.g. "Ensuring service account 'ci' in organization 5f..."."""
+        return 'Running'
+
+    # -- mechanics ----------------------------------------------------------------------------------------
+
+    def write(self, method, path, body=None):
+        """Send one write; `changed` is reported from the moment it succeeded, even if a later step fails."""
+        response = self.client.request(method, path, body=body)
+        self.result['changed'] = True
+        return response
+
+    def create_once(self, create, recover, what):
+        """Create; if the response was lost, look (recover) before trying again, so one task never makes two.
+
+        `create()` sends the POST and returns the created object; `recover()` returns what the lost
+        request made, or None when nothing appeared (then, and only then, it is sent once more)."""
+        try:
+            made = create()
+        except AtlasOutcomeUnknown:
+            made = recover()
+            if made is None:
+                made = create()
+            else:
+                self.module.warn('The response to the create of %s was lost, but Atlas had created it (%s); '
+                                 'values only shown in that response are unknown.' % (what, made.get('clientId') or made.get('id') or '?'))
+        self.result['changed'] = True
+        return made
+
+    def run(self):
+        """Validate, execute, then exit with the result or a structured failure."""
+        try:
+            self.validate()
+            self.execute()
+        except InputError as exc:
+            self.fail(msg=str(exc))
+        except AtlasError as exc:
+            self.module.fail_atlas(self.action_text(), exc, **self.failure_result())
+        self.module.exit_json(**self.result)
+
+    def failure_result(self):
+        """What a failed task still returns: `changed`, true once any write succeeded (never a half-built result)."""
+        return dict(changed=self.result['changed'])
+
+    def fail(self, msg):
+        self.module.fail_json(msg=msg, **self.failure_result())

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import threading
 
 try:
     from requests.auth import HTTPBasicAuth, HTTPDigestAuth
@@ -46,7 +47,7 @@ class AccessTokenAuth:
     def apply(self, client, request_kwargs):
         request_kwargs['headers']['Authorization'] = 'Bearer ' + self.access_token
 
-    def renew(self, client):
+    def renew(self, client, failed_request=None):
         return False  # nothing to renew: the caller owns the token
 
 
@@ -62,6 +63,7 @@ class ClientCredentialsAuth:
         self._token = None
         self._from_cache = False
         self._renewed = False
+        self._lock = threading.Lock()  # worker threads share one token (the set module reads scopes concurrently)
 
     def _cache(self, client):
         return TokenCache(client.base_url, self.client_id, self.client_secret)
@@ -94,12 +96,22 @@ class ClientCredentialsAuth:
             return self._mint(client)[0], False
 
     def apply(self, client, request_kwargs):
-        if self._token is None:
-            self._token, self._from_cache = self._fetch(client)
-        request_kwargs['headers']['Authorization'] = 'Bearer ' + self._token
+        with self._lock:
+            if self._token is None:
+                self._token, self._from_cache = self._fetch(client)
+            request_kwargs['headers']['Authorization'] = 'Bearer ' + self._token
 
-    def renew(self, client):
-        """After a 401: a cached token may have been revoked or expired early; mint once more."""
+    def renew(self, client, failed_request=None):
+        """After a 401: a cached token may have been revoked or expired early; mint once more.
+
+        A request that failed with a token another thread has already replaced is simply retried."""
+        with self._lock:
+            used = ((failed_request or {}).get('headers') or {}).get('Authorization')
+            if used and (self._token is None or used != 'Bearer ' + self._token):
+                return True  # already discarded or replaced by another thread
+            return self._renew(client)
+
+    def _renew(self, client):
         if not self._from_cache or self._renewed:
             return False
         self._renewed = True
@@ -125,7 +137,7 @@ class DigestKeyAuth:
     def apply(self, client, request_kwargs):
         request_kwargs['auth'] = self.digest
 
-    def renew(self, client):
+    def renew(self, client, failed_request=None):
         return False
 
 

@@ -20,6 +20,7 @@ __metaclass__ = type
 import json
 import random
 import re
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -168,6 +169,10 @@ class AtlasClient:
         self.session.verify = self.verify = verify
         self.session.headers['User-Agent'] = USER_AGENT
         self._server_time = None  # (server datetime, local monotonic time) from the last Date header
+        # A 429 with Retry-After pauses every request of this client (threads included) until then,
+        # so concurrent workers back off together instead of spending their retries one by one.
+        self._pause_lock = threading.Lock()
+        self._paused_until = 0.0
 
     @classmethod
     def from_params(cls, params, warn=None, **kwargs):
@@ -190,7 +195,7 @@ class AtlasClient:
             kwargs = {'headers': dict(headers), 'params': params, 'data': data}
             self.auth.apply(self, kwargs)
             response, attempts = self._send(method, self.base_url + path, **kwargs)
-            if response.status_code == 401 and self.auth.renew(self):
+            if response.status_code == 401 and self.auth.renew(self, kwargs):
                 continue
             break
         if response.status_code >= 400:
@@ -245,6 +250,10 @@ class AtlasClient:
                                 detail='the token endpoint answered without an access_token')
         return document
 
+    def prepare(self):
+        """Authenticate now (mint or load a token), before worker threads share this client."""
+        self.auth.apply(self, {'headers': {}})
+
     def server_now(self):
         """The server's clock (from the last Date header), else the local UTC clock."""
         if self._server_time is None:
@@ -281,6 +290,17 @@ class AtlasClient:
             server_time = server_time.replace(tzinfo=timezone.utc)
         self._server_time = (server_time, time.monotonic())
 
+    def _pause(self, seconds):
+        with self._pause_lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def _wait_for_pause(self):
+        """Wait while another request's 429 paused the client (the first request never waits)."""
+        with self._pause_lock:
+            remaining = self._paused_until - time.monotonic()
+        if remaining > 0:
+            self.sleep(remaining)
+
     def _describe(self, exc):
         host = urlsplit(self.base_url).netloc
         if isinstance(exc, req_exc.SSLError):
@@ -302,6 +322,7 @@ class AtlasClient:
         waited = 0.0
         while True:
             response = failure = None
+            self._wait_for_pause()
             try:
                 # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
                 response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
@@ -321,6 +342,8 @@ class AtlasClient:
                                               % (method, path, response.status_code))
                 retry_after = self._retry_after(response)
                 wait = retry_after if retry_after is not None else self._backoff(attempt)
+                if response.status_code == 429 and retry_after is not None:
+                    self._pause(retry_after)
             if attempt >= self.retries or waited + wait > self.retry_max_wait:
                 if response is not None:
                     return response, attempt + 1

@@ -322,7 +322,8 @@ class AtlasClient:
         waited = 0.0
         while True:
             response = failure = None
-            self._wait_for_pause()
+            if attempt == 0:  # a retry has waited already, by its own Retry-After or backoff
+                self._wait_for_pause()
             try:
                 # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
                 response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)

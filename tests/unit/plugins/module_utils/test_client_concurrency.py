@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""One client shared by worker threads (atlas_service_accounts reads many projects at once)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.cloudops.atlas.plugins.module_utils._auth import ClientCredentialsAuth
+from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.atlas_wire import CLIENT_ID, CLIENT_SECRET, ORGS_URL, TOKEN_URL
+
+RATE_LIMITED = dict(error=429, errorCode='RATE_LIMITED', detail='Too many requests.', reason='Too Many Requests', parameters=[])
+
+
+def test_a_429_with_retry_after_pauses_the_next_request_too(atlas, make_client, sleeps):
+    atlas.add('GET', ORGS_URL, status=429, headers={'Retry-After': '30'}, json=RATE_LIMITED)
+    atlas.add('GET', ORGS_URL, json={'results': []})
+    atlas.add('GET', ORGS_URL, json={'results': []})
+    client = make_client()
+
+    client.get('/api/atlas/v2/orgs')
+    client.get('/api/atlas/v2/orgs')
+
+    # The first request waited its Retry-After; the next one (as another worker would) waits out the
+    # rest of the pause instead of adding to the flood. The injected sleep does not pass time.
+    assert sleeps[0] == 30.0
+    assert len(sleeps) == 2 and 29.0 < sleeps[1] <= 30.0
+
+
+def test_no_429_no_pause(atlas, make_client, sleeps):
+    atlas.add('GET', ORGS_URL, json={'results': []})
+    atlas.add('GET', ORGS_URL, json={'results': []})
+    client = make_client()
+
+    client.get('/api/atlas/v2/orgs')
+    client.get('/api/atlas/v2/orgs')
+
+    assert sleeps == []
+
+
+def test_prepare_mints_the_token_once_before_workers_share_it(atlas, make_client):
+    atlas.add('POST', TOKEN_URL, json={'access_token': 'token-1', 'token_type': 'Bearer', 'expires_in': 3600})
+    atlas.add('GET', ORGS_URL, json={'results': []})
+    client = make_client(auth=ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET))
+
+    client.prepare()
+    client.get('/api/atlas/v2/orgs')
+
+    assert [call.request.method for call in atlas.calls] == ['POST', 'GET']
+    assert atlas.calls[1].request.headers['Authorization'] == 'Bearer token-1'
+
+
+def test_a_401_for_a_token_another_worker_already_replaced_is_retried_without_minting(make_client):
+    auth = ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET)
+    auth._token, auth._from_cache = 'token-2', False  # another worker renewed after token-1 was rejected
+
+    assert auth.renew(make_client(), {'headers': {'Authorization': 'Bearer token-1'}}) is True
+    assert auth._token == 'token-2'
+
+
+def test_a_401_for_the_current_token_renews_only_a_cached_one_and_only_once(make_client):
+    auth = ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET, use_cache=False)
+    auth._token, auth._from_cache = 'token-1', True
+    failed = {'headers': {'Authorization': 'Bearer token-1'}}
+
+    assert auth.renew(make_client(), failed) is True
+    assert auth._token is None
+    auth._token = 'token-2'
+    assert auth.renew(make_client(), {'headers': {'Authorization': 'Bearer token-2'}}) is False

@@ -1,0 +1,190 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The planners as plain functions: API objects, wishes and a clock in, plans out. No HTTP."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from datetime import datetime, timezone
+
+import pytest
+
+from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
+    PROJECT_ASSIGNMENT_FIELDS, SERVICE_ACCOUNT_FIELDS, AccountWish, api_body, diff_view, field_changes, plan_account,
+    plan_account_set, plan_secrets, predict_secret, secret_rules, secrets_after)
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError
+
+NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
+OWN = 'mdb_sa_id_65f1a00000000000000000aa'
+
+
+def secret(secret_id, created, expires):
+    return dict(id=secret_id, createdAt=created, expiresAt=expires, lastUsedAt=None, maskedSecretValue='mdb_sa_sk_****')
+
+
+EXPIRED = secret('000000000000000000000001', '2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z')
+OLD_VALID = secret('000000000000000000000002', '2026-10-20T00:00:00Z', '2026-12-20T00:00:00Z')
+SOON = secret('000000000000000000000003', '2026-11-01T00:00:00Z', '2026-11-25T12:00:00Z')  # 48 h left
+LONG = secret('000000000000000000000004', '2026-11-10T00:00:00Z', '2027-02-10T00:00:00Z')  # ~79 days left
+
+
+def account(client_id='mdb_sa_id_0123456789abcdef01234567', name='app', description='App', roles=('GROUP_READ_ONLY',), secrets=()):
+    return dict(clientId=client_id, name=name, description=description, roles=list(roles), createdAt='2026-11-01T00:00:00Z',
+                secrets=list(secrets))
+
+
+def wish(name='app', description='App', roles=('GROUP_READ_ONLY',), state='present', secret=None, first=720):
+    return AccountWish(name, description, sorted(roles) if roles is not None else None, state, secret, first)
+
+
+WEEKLY = secret_rules(720, 168)
+
+
+class TestFieldTable:
+    def test_api_body_maps_options_to_api_names_and_keeps_create_only_fields_for_creates(self):
+        values = dict(name='app', description=None, roles=['B', 'A', 'A'], secret_expires_after_hours=720)
+        assert api_body(SERVICE_ACCOUNT_FIELDS, values) == dict(name='app', roles=['A', 'B'])
+        assert api_body(SERVICE_ACCOUNT_FIELDS, values, create=True) == dict(name='app', roles=['A', 'B'], secretExpiresAfterHours=720)
+
+    def test_roles_compare_as_sets_so_order_is_no_change_but_a_removal_is(self):
+        current = account(roles=['GROUP_OWNER', 'GROUP_READ_ONLY'])
+        assert field_changes(SERVICE_ACCOUNT_FIELDS, current, dict(roles=['GROUP_READ_ONLY', 'GROUP_OWNER'])) == {}
+        assert field_changes(SERVICE_ACCOUNT_FIELDS, current, dict(roles=['GROUP_OWNER'])) == dict(roles=['GROUP_OWNER'])
+
+    def test_only_fields_given_are_compared_and_create_only_fields_never_are(self):
+        current = account(description='Old')
+        wanted = dict(description='New', secretExpiresAfterHours=24)
+        assert field_changes(SERVICE_ACCOUNT_FIELDS, current, wanted) == dict(description='New')
+
+    def test_diff_view_is_snake_case_managed_fields_with_sorted_sets(self):
+        assert diff_view(SERVICE_ACCOUNT_FIELDS, account(roles=['Z', 'A'])) == dict(name='app', description='App', roles=['A', 'Z'])
+        assert diff_view(PROJECT_ASSIGNMENT_FIELDS, account(roles=['Z', 'A'])) == dict(roles=['A', 'Z'])
+        assert diff_view(SERVICE_ACCOUNT_FIELDS, None) == {}
+
+
+class TestSecretRules:
+    def test_a_secret_valid_beyond_the_window_needs_nothing(self):
+        assert plan_secrets([LONG], NOW, WEEKLY) == (False, [], [])
+
+    def test_inside_the_window_a_new_secret_is_due_and_nothing_is_deleted_below_the_cap(self):
+        assert plan_secrets([SOON], NOW, WEEKLY) == (True, [], [])
+
+    def test_no_valid_secret_means_a_new_one_even_without_a_window(self):
+        assert plan_secrets([EXPIRED], NOW, secret_rules(720)) == (True, [], [])
+        assert plan_secrets([], NOW, secret_rules(720)) == (True, [], [])
+
+    def test_without_a_window_a_soon_expiring_secret_is_kept(self):
+        assert plan_secrets([SOON], NOW, secret_rules(720, 0)) == (False, [], [])
+
+    def test_at_the_cap_the_expired_secret_goes_first(self):
+        assert plan_secrets([EXPIRED, SOON], NOW, WEEKLY) == (True, [EXPIRED['id']], [])
+
+    def test_at_the_cap_with_two_valid_secrets_the_older_goes_and_never_the_newest_valid(self):
+        assert plan_secrets([OLD_VALID, SOON], NOW, WEEKLY) == (True, [OLD_VALID['id']], [])
+        assert plan_secrets([OLD_VALID, SOON], NOW, secret_rules(720, 168, force=True)) == (True, [OLD_VALID['id']], [])
+
+    def test_force_revoke_previous_cuts_over_after_the_create(self):
+        assert plan_secrets([LONG], NOW, secret_rules(720, 0, force=True, revoke_previous=True)) == (True, [], [LONG['id']])
+
+    def test_prune_expired_deletes_expired_secrets_even_when_nothing_is_due(self):
+        assert plan_secrets([EXPIRED, LONG], NOW, secret_rules(720, 0, prune_expired=True)) == (False, [EXPIRED['id']], [])
+
+    def test_the_prediction_expires_after_the_lifetime_and_carries_no_id_or_value(self):
+        predicted = predict_secret(NOW, 720)
+        assert predicted['id'] is None and 'secret' not in predicted
+        assert predicted['expiresAt'] == '2026-12-23T12:00:00Z'
+
+    def test_secrets_after_drops_deleted_and_appends_the_new_one(self):
+        plan = plan_secrets([EXPIRED, SOON], NOW, WEEKLY)
+        new = predict_secret(NOW, 720)
+        assert secrets_after([EXPIRED, SOON], plan, new) == [SOON, new]
+
+
+class TestPlanAccount:
+    def test_a_missing_account_is_one_create_carrying_its_first_secret(self):
+        plan = plan_account(None, wish(secret=WEEKLY), NOW)
+        assert [action.kind for action in plan.actions] == ['create_account']
+        assert plan.actions[0].body == dict(name='app', description='App', roles=['GROUP_READ_ONLY'], secretExpiresAfterHours=720)
+        assert plan.action == ['created']
+        assert plan.after['clientId'] is None
+        assert plan.after['secrets'][0]['expiresAt'] == '2026-12-23T12:00:00Z'
+
+    def test_creating_without_description_or_roles_names_what_is_missing(self):
+        with pytest.raises(InputError, match="creating service account 'app' needs description, roles"):
+            plan_account(None, wish(description=None, roles=None), NOW)
+
+    def test_an_account_as_wished_is_unchanged(self):
+        plan = plan_account(account(secrets=[LONG]), wish(secret=WEEKLY), NOW)
+        assert plan.actions == [] and plan.action == ['unchanged'] and not plan.changed
+
+    def test_unmanaged_fields_are_left_alone(self):
+        plan = plan_account(account(description='Other'), wish(description=None, roles=None), NOW)
+        assert plan.action == ['unchanged']
+
+    def test_a_role_and_description_change_is_one_patch_with_both_fields(self):
+        plan = plan_account(account(secrets=[LONG]), wish(description='New', roles=('GROUP_OWNER',), secret=WEEKLY), NOW)
+        assert [(action.kind, action.body) for action in plan.actions] == [
+            ('update_account', dict(description='New', roles=['GROUP_OWNER']))]
+        assert plan.action == ['updated']
+        assert plan.after['roles'] == ['GROUP_OWNER']
+
+    def test_a_rotation_at_the_cap_is_one_delete_then_one_post(self):
+        plan = plan_account(account(secrets=[EXPIRED, SOON]), wish(secret=WEEKLY), NOW)
+        assert [(action.kind, action.target) for action in plan.actions] == [
+            ('delete_secret', (account()['clientId'], EXPIRED['id'])), ('create_secret', account()['clientId'])]
+        assert plan.actions[1].body == dict(secretExpiresAfterHours=720)
+        assert plan.action == ['rotated']
+        assert [item['id'] for item in plan.after['secrets']] == [SOON['id'], None]
+
+    def test_update_and_rotation_together_are_both_reported(self):
+        plan = plan_account(account(secrets=[SOON]), wish(description='New', secret=WEEKLY), NOW)
+        assert plan.action == ['updated', 'rotated']
+
+    def test_without_a_secret_entry_secrets_are_not_managed(self):
+        assert plan_account(account(secrets=[EXPIRED]), wish(), NOW).action == ['unchanged']
+
+    def test_absent_removes_an_existing_account_and_ignores_a_missing_one(self):
+        plan = plan_account(account(), wish(state='absent'), NOW)
+        assert [action.kind for action in plan.actions] == ['remove_account'] and plan.action == ['removed']
+        assert plan.after is None
+        assert plan_account(None, wish(state='absent'), NOW).action == ['unchanged']
+
+
+class TestPlanAccountSet:
+    LISTING = [account(client_id='mdb_sa_id_%024d' % 1, name='app', secrets=[LONG]),
+               account(client_id='mdb_sa_id_%024d' % 2, name='stale', secrets=[LONG])]
+
+    def test_plans_follow_the_input_order_and_purge_comes_last(self):
+        plans = plan_account_set(self.LISTING, [wish(name='new'), wish(name='app')], NOW, purge=True)
+        assert [(plan.name, plan.action) for plan in plans] == [('new', ['created']), ('app', ['unchanged']), ('stale', ['removed'])]
+
+    def test_without_purge_unlisted_accounts_are_left_alone(self):
+        plans = plan_account_set(self.LISTING, [wish(name='app')], NOW)
+        assert [plan.name for plan in plans] == ['app']
+
+    def test_a_name_matching_several_accounts_fails_naming_their_client_ids(self):
+        listing = self.LISTING + [account(client_id='mdb_sa_id_%024d' % 3, name='app')]
+        with pytest.raises(InputError) as failure:
+            plan_account_set(listing, [wish(name='app')], NOW, scope_text='project 6a0b1c2d3e4f5a6b7c8d9e0f')
+        assert "2 service accounts are named 'app' in project 6a0b1c2d3e4f5a6b7c8d9e0f" in str(failure.value)
+        assert 'mdb_sa_id_%024d, mdb_sa_id_%024d' % (1, 3) in str(failure.value)
+
+    def test_purge_never_removes_the_account_running_the_task(self):
+        listing = self.LISTING + [account(client_id=OWN, name='automation')]
+        with pytest.raises(InputError) as failure:
+            plan_account_set(listing, [wish(name='app'), wish(name='stale')], NOW, purge=True, own_client_id=OWN)
+        assert "refusing to remove service account 'automation' (%s)" % OWN in str(failure.value)
+        assert 'lock itself out' in str(failure.value)
+
+    def test_absent_of_the_account_running_the_task_is_refused_too(self):
+        listing = [account(client_id=OWN, name='automation')]
+        with pytest.raises(InputError, match='refusing to remove'):
+            plan_account_set(listing, [wish(name='automation', state='absent')], NOW, own_client_id=OWN)
+
+    def test_purge_with_the_running_account_listed_is_fine(self):
+        listing = [account(client_id=OWN, name='automation')]
+        plans = plan_account_set(listing, [wish(name='automation', description=None, roles=None)], NOW, purge=True, own_client_id=OWN)
+        assert [plan.action for plan in plans] == [['unchanged']]

@@ -24,6 +24,7 @@ description:
     accounts fails, naming their client ids (Atlas names are not unique).
   - With O(projects), the projects are read, and then written, concurrently over one connection
     pool (O(concurrency)); every plan is made, and every guard checked, before the first write.
+  - The C(cloudops.atlas.project_onboarding) role onboards projects with this module.
 extends_documentation_fragment:
   - cloudops.atlas.api
   - cloudops.atlas.attributes
@@ -43,28 +44,6 @@ options:
         Accounts created in a project become C(ORG_MEMBER)s of its organization.
     type: str
     aliases: [group_id]
-  projects:
-    description:
-      - Many projects in one run, each with its own accounts. Used instead of O(project_id) and O(accounts).
-    type: list
-    elements: dict
-    suboptions:
-      project_id:
-        description: ID of the project (24 lowercase hexadecimal characters); unique within O(projects).
-        type: str
-        required: true
-      accounts:
-        description: The accounts of this project, as in O(accounts).
-        type: list
-        elements: dict
-        required: true
-        suboptions: *account_options
-      purge:
-        description: As O(purge), for this project; defaults to O(purge).
-        type: bool
-      credentials_dir:
-        description: As O(credentials_dir), for this project; defaults to O(credentials_dir).
-        type: path
   accounts:
     description:
       - The service accounts of the scope to keep (V(present)) or to remove (V(absent)). Names must be unique in the list.
@@ -117,6 +96,28 @@ options:
               - File to write new credentials to (JSON, mode C(0600)), instead of O(credentials_dir)C(/<name>.json).
               - Its directory must exist and be writable; this is checked before anything changes in Atlas.
             type: path
+  projects:
+    description:
+      - Many projects in one run, each with its own accounts. Used instead of O(project_id) and O(accounts).
+    type: list
+    elements: dict
+    suboptions:
+      project_id:
+        description: ID of the project (24 lowercase hexadecimal characters); unique within O(projects).
+        type: str
+        required: true
+      accounts:
+        description: The accounts of this project, as in O(accounts).
+        type: list
+        elements: dict
+        required: true
+        suboptions: *account_options
+      purge:
+        description: As O(purge), for this project; defaults to O(purge).
+        type: bool
+      credentials_dir:
+        description: As O(credentials_dir), for this project; defaults to O(credentials_dir).
+        type: path
   purge:
     description:
       - Remove the accounts of the scope that O(accounts) does not list (delete them in an
@@ -157,8 +158,6 @@ seealso:
   - module: cloudops.atlas.atlas_service_account
   - module: cloudops.atlas.atlas_service_account_secret
   - module: cloudops.atlas.atlas_service_account_info
-  - role: cloudops.atlas.project_onboarding
-    description: Onboards projects with this module.
 '''
 
 EXAMPLES = r'''

@@ -18,7 +18,7 @@ import responses
 
 from ansible_collections.cloudops.atlas.plugins.modules import atlas_service_accounts as module
 from ansible_collections.cloudops.atlas.tests.unit.plugins.modules.conversation import (
-    API, BASE, CLIENT_ID, ORG, OTHER_CLIENT_ID, PROJECT, Atlas, account, page, secret, warnings_of)
+    BASE, CLIENT_ID, ORG, OTHER_CLIENT_ID, PROJECT, Atlas, account, page, secret, warnings_of)
 
 ORG_SAS = '/orgs/%s/serviceAccounts' % ORG
 PROJECT_SAS = '/groups/%s/serviceAccounts' % PROJECT

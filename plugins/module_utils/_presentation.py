@@ -73,3 +73,15 @@ def present_account(account, now, with_secret=False):
 def secrets_diff_view(secrets):
     """Secrets in a diff: ids and expiry only, a secret still to be made as '(new)'; never a value."""
     return [dict(id=secret.get('id') or '(new)', expires_at=secret.get('expiresAt')) for secret in secrets]
+
+
+def present_access_entry(entry):
+    """An IP access-list entry as the modules return it (no value is secret here)."""
+    return dict(
+        ip_address=entry.get('ipAddress'),
+        cidr_block=entry.get('cidrBlock'),
+        created_at=entry.get('createdAt'),
+        last_used_at=entry.get('lastUsedAt'),
+        last_used_address=entry.get('lastUsedAddress'),
+        request_count=entry.get('requestCount'),
+    )

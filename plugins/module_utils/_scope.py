@@ -12,6 +12,8 @@ messages name it, and what removing an account from it means."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from urllib.parse import quote
+
 from ._client import api_path
 from ._validation import check_hex_id
 
@@ -68,6 +70,13 @@ class Scope:
 
     def secret_path(self, client_id, secret_id):
         return self.secrets_path(client_id) + api_path('/{secret_id}', secret_id=secret_id)
+
+    def access_list_path(self, client_id):
+        return self.account_path(client_id) + '/accessList'
+
+    def access_entry_path(self, client_id, entry):
+        """The DELETE path of one entry: an IPv6 address keeps its ':'; the '/' of a CIDR block is sent as %2F."""
+        return self.access_list_path(client_id) + '/' + quote(entry, safe=':')
 
     @property
     def removal(self):

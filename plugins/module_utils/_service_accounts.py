@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ._client import AtlasApiError
+from ._planning import access_entry_key
 from ._scope import Scope
 from ._validation import InputError
 
@@ -76,3 +77,29 @@ class ServiceAccountDirectory:
 def account_text(params):
     """How messages name the account: its client id, else its quoted name, and where it lives."""
     return '%s in %s' % (params.get('client_id') or repr(params.get('name')), Scope.from_params(params).text)
+
+
+# -- IP access lists ----------------------------------------------------------------------------------
+
+def read_access_list(client, scope, client_id):
+    """Every entry of an account's access list (paginated), or None when the account is not in the scope."""
+    try:
+        return client.paginate(scope.access_list_path(client_id))
+    except AtlasApiError as exc:
+        if exc.status == 404:
+            return None
+        raise
+
+
+def apply_access_plan(task, scope, client_id, plan):
+    """Additions in one POST, then each removal as one DELETE; `changed` is reported write by write."""
+    added = task.write('POST', scope.access_list_path(client_id), plan.add) if plan.add else None
+    for stored in plan.remove:
+        task.write('DELETE', scope.access_entry_path(client_id, stored))
+    return (added or {}).get('results') or []
+
+
+def access_entries_after(current, plan, added=()):
+    """The API entries once the plan ran, sorted by their string form; entries not seen yet are predicted."""
+    known = dict((access_entry_key(entry), entry) for entry in list(current) + list(added))
+    return [known.get(key) or {('cidrBlock' if '/' in key else 'ipAddress'): key} for key in plan.after_keys]

@@ -167,8 +167,8 @@ def secrets_after(secrets, plan, created):
 
 # What the set module wants for one account (options already checked, roles sorted):
 # state 'present' or 'absent'; secret: SecretRules or None; first_secret_hours: the lifetime of the
-# secret a create makes.
-AccountWish = namedtuple('AccountWish', 'name description roles state secret first_secret_hours')
+# secret a create makes; access_list: normalized (kind, value) pairs, or None when not managed.
+AccountWish = namedtuple('AccountWish', 'name description roles state secret first_secret_hours access_list', defaults=(None,))
 
 
 class AccountPlan:
@@ -182,6 +182,8 @@ class AccountPlan:
         self.actions = []
         self.labels = []
         self.secret_plan = None
+        self.access_current = None  # the access list as read, when the wish manages it
+        self.access_plan = None
 
     @property
     def changed(self):
@@ -366,3 +368,29 @@ def lockout_risk(plan, current):
         return ('it adds the first entry to the access list of the account whose credentials run this task, which then works '
                 'only from the listed addresses')
     return None
+
+
+LABEL_ORDER = ('created', 'updated', 'rotated', 'removed')
+
+
+def plan_account_access(plan, current_entries, wanted, own_client_id=None, allow_own_account=False):
+    """Add the authoritative access list of a wished-for account to its plan (after the account's own actions).
+
+    `current_entries` are the API entries (an account still to be created has none); `wanted` the
+    normalized (kind, value) pairs. Changing the access list of the account running the task in a way
+    that could lock it out fails unless allowed."""
+    access = plan_access_list(current_entries, wanted, 'present', purge=True)
+    plan.access_current, plan.access_plan = list(current_entries), access
+    if not (access.add or access.remove):
+        return plan
+    client_id = plan.current['clientId'] if plan.current else None
+    if client_id and client_id == own_client_id and not allow_own_account:
+        risk = lockout_risk(access, current_entries)
+        if risk:
+            raise InputError('refusing to change the access list of service account %r (%s): %s, so a mistake locks the automation '
+                             'out; set allow_own_account=true to make the change anyway' % (plan.name, client_id, risk))
+    plan.actions.append(Action('set_access_list', client_id, access, None))
+    if 'created' not in plan.labels and 'updated' not in plan.labels:
+        plan.labels.append('updated')
+    plan.labels.sort(key=LABEL_ORDER.index)
+    return plan

@@ -74,6 +74,15 @@ options:
           - Lifetime in hours (8 to 8760) of the first secret of an account created without O(accounts[].secret).
           - Never changes an existing account.
         type: int
+      access_list:
+        description:
+          - The account's IP access list, authoritative when given (entries not listed are removed); not
+            managed when left out. IPv4 or IPv6 addresses or CIDR blocks, normalized as in
+            M(cloudops.atlas.atlas_service_account_access_list), at most 200.
+          - Costs one more read per existing account that declares it; additions are one POST, each removal one DELETE.
+          - V([]) removes every entry, so the credentials work from any address.
+        type: list
+        elements: str
       secret:
         description:
           - Keep the account supplied with a secret valid beyond the rotation window, with the rules of
@@ -138,6 +147,12 @@ options:
     description:
       - Return the plaintext of new secrets in RV(service_accounts[].secrets[].secret). Prefer
         O(credentials_dir) or C(secret.dest), and C(no_log) on the task.
+    type: bool
+    default: false
+  allow_own_account:
+    description:
+      - Allow access-list changes that could lock out the account whose credentials run the task
+        (adding its first entry, or removing entries); without it they fail before any write.
     type: bool
     default: false
   concurrency:
@@ -301,6 +316,13 @@ service_accounts:
           type: str
           returned: for new secrets, with O(return_secrets=true)
           sample: mdb_sa_sk_...
+    access_list:
+      description: The account's access list after the run, sorted, when O(accounts[].access_list) manages it.
+      type: list
+      elements: dict
+      returned: when O(accounts[].access_list) is given
+      sample: [{ip_address: null, cidr_block: 203.0.113.0/24, created_at: '2026-11-23T09:00:00Z', last_used_at: null,
+                last_used_address: null, request_count: 0}]
     credentials_file:
       description: The file this run wrote the account's new credentials to, else null.
       type: str
@@ -321,11 +343,13 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import
     check_credentials_dir, check_dest, ensure_credentials_dir, write_credentials)
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
-    SERVICE_ACCOUNT_FIELDS, AccountWish, diff_view, plan_account_set, secret_rules)
+    SERVICE_ACCOUNT_FIELDS, AccountWish, access_entry_key, diff_view, normalize_access_entries, plan_account_access,
+    plan_account_set, secret_rules)
 from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import (
-    oldest_first, present_account, secrets_diff_view)
+    oldest_first, present_access_entry, present_account, secrets_diff_view)
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import Scope
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
+    ServiceAccountDirectory, access_entries_after, apply_access_plan, read_access_list)
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import (
     DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, InputError, check_hex_id, check_range,
@@ -415,7 +439,12 @@ class ServiceAccountSet(AtlasTask):
             check_dest(option + '.secret.dest', dest)
             first_hours = first_hours or secret['expires_after_hours']
             secret = secret_rules(secret['expires_after_hours'], secret['rotate_before_hours'])
-        return AccountWish(name, entry['description'], roles, entry['state'], secret, first_hours), dest
+        access_list = entry['access_list']
+        if access_list is not None:
+            if entry['state'] == 'absent':
+                raise InputError('%s.access_list applies only to state=present' % option)
+            access_list = normalize_access_entries(option + '.access_list', access_list)
+        return AccountWish(name, entry['description'], roles, entry['state'], secret, first_hours, access_list), dest
 
     # -- read, plan, act ------------------------------------------------------------------------------------
 
@@ -455,6 +484,11 @@ class ServiceAccountSet(AtlasTask):
         listing = work.directory.list()
         work.plans = plan_account_set(listing, work.wishes, self.client.server_now(), purge=work.purge,
                                       own_client_id=self.own_client_id(), scope_text=work.scope.text)
+        for plan in work.plans:
+            if plan.wish is not None and plan.wish.access_list is not None:
+                # One more read per account that declares its access list (none for an account still to be created).
+                current = read_access_list(self.client, work.scope, plan.current['clientId']) if plan.current else []
+                plan_account_access(plan, current or [], plan.wish.access_list, self.own_client_id(), self.params['allow_own_account'])
 
     def carry_out(self, work):
         if work.credentials_dir and ensure_credentials_dir(work.credentials_dir):
@@ -496,20 +530,36 @@ class ServiceAccountSet(AtlasTask):
         if after is None:
             view['secrets'] = []
         view.update(action=list(labels), credentials_file=written)
+        if plan.access_plan is not None:
+            view['access_list'] = [present_access_entry(entry) for entry in self.access_after(work, plan)]
         view[work.scope.option] = work.scope.id
         view['name'] = plan.name
         return view
 
+    def access_after(self, work, plan):
+        """The account's access list after the run: predicted in check mode, with what Atlas returned otherwise."""
+        if self.check_mode:
+            return access_entries_after(plan.access_current, plan.access_plan)
+        execution = work.results.get(plan)
+        if execution is None or not execution.access_done:
+            return plan.access_current
+        return access_entries_after(plan.access_current, plan.access_plan, execution.access_added)
+
     def diff(self, work, plan, after):
         header = '%s: service account %s' % (work.scope.text, plan.name)
 
-        def side(obj):
+        def side(obj, access):
             if not obj:
                 return {}
             view = diff_view(SERVICE_ACCOUNT_FIELDS, obj)
             view['secrets'] = secrets_diff_view(oldest_first(obj.get('secrets')))
+            if access is not None:
+                view['access_list'] = sorted(access_entry_key(entry) for entry in access)
             return view
-        return dict(before_header=header, after_header=header, before=side(plan.current), after=side(after))
+        managed = plan.access_plan is not None
+        before = side(plan.current, plan.access_current if managed else None)
+        return dict(before_header=header, after_header=header, before=before,
+                    after=side(after, self.access_after(work, plan) if managed else None))
 
     def fail_scopes(self, failed):
         first = failed[0].error
@@ -534,6 +584,8 @@ class AccountExecution:
         self.file = work.files.get(plan.name)
         self.written = None
         self.done = 0  # actions carried out so far
+        self.access_added = []  # the entries Atlas returned for the access-list POST
+        self.access_done = False
 
     def run(self):
         for action in self.plan.actions:
@@ -564,6 +616,11 @@ class AccountExecution:
     @staticmethod
     def adopt_one(made):
         return made[0] if len(made) == 1 else None
+
+    def set_access_list(self, action):
+        client_id = action.target or self.after['clientId']  # a new account's client id is known once it exists
+        self.access_added = apply_access_plan(self.task, self.scope, client_id, action.body)
+        self.access_done = True
 
     def update_account(self, action):
         updated = self.task.write('PATCH', self.scope.account_path(action.target), action.body) or {}
@@ -627,6 +684,7 @@ def account_spec():
         roles=dict(type='list', elements='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         secret_expires_after_hours=dict(type='int', no_log=False),
+        access_list=dict(type='list', elements='str'),
         secret=dict(type='dict', no_log=False, options=dict(
             expires_after_hours=dict(type='int', default=DEFAULT_EXPIRES_AFTER_HOURS, no_log=False),
             rotate_before_hours=dict(type='int', default=DEFAULT_ROTATE_BEFORE_HOURS, no_log=False),
@@ -650,6 +708,7 @@ def main():
         credentials_dir=dict(type='path'),
         return_secrets=dict(type='bool', default=False, no_log=False),
         concurrency=dict(type='int', default=8),
+        allow_own_account=dict(type='bool', default=False),
     )
     module = AtlasModule(argument_spec, supports_check_mode=True,
                          mutually_exclusive=[('org_id', 'project_id', 'projects')],

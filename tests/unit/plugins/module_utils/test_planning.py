@@ -13,7 +13,8 @@ from datetime import datetime, timezone
 import pytest
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
-    PROJECT_ASSIGNMENT_FIELDS, SERVICE_ACCOUNT_FIELDS, AccountWish, api_body, diff_view, field_changes, plan_account,
+    PROJECT_ASSIGNMENT_FIELDS, SERVICE_ACCOUNT_FIELDS, AccountWish, access_wire_value, api_body, diff_view, field_changes,
+    lockout_risk, normalize_access_entries, normalize_access_entry, plan_access_list, plan_account, plan_account_access,
     plan_account_set, plan_secrets, predict_secret, secret_rules, secrets_after)
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError
 
@@ -188,3 +189,97 @@ class TestPlanAccountSet:
         listing = [account(client_id=OWN, name='automation')]
         plans = plan_account_set(listing, [wish(name='automation', description=None, roles=None)], NOW, purge=True, own_client_id=OWN)
         assert [plan.action for plan in plans] == [['unchanged']]
+
+
+class TestAccessEntries:
+    @pytest.mark.parametrize('text, expected', [
+        ('203.0.113.7', ('ipAddress', '203.0.113.7')),
+        ('203.0.113.7/32', ('ipAddress', '203.0.113.7')),
+        ('203.0.113.0/24', ('cidrBlock', '203.0.113.0/24')),
+        ('2001:DB8::1', ('ipAddress', '2001:db8::1')),
+        ('2001:db8::1/128', ('ipAddress', '2001:db8::1')),
+        ('2001:db8::/48', ('cidrBlock', '2001:db8::/48')),
+        (' 10.0.0.0/8 ', ('cidrBlock', '10.0.0.0/8')),
+    ])
+    def test_entries_are_normalized(self, text, expected):
+        assert normalize_access_entry('entries[0]', text) == expected
+
+    @pytest.mark.parametrize('text, message', [
+        ('203.0.113.7/24', 'entries[0]: 203.0.113.7/24 has host bits set; the network is 203.0.113.0/24'),
+        ('2001:db8::1/48', 'entries[0]: 2001:db8::1/48 has host bits set; the network is 2001:db8::/48'),
+        ('300.1.2.3', "entries[0]: '300.1.2.3' is not an IPv4 or IPv6 address or CIDR block"),
+        ('10.0.0.0/33', "entries[0]: '10.0.0.0/33' is not an IPv4 or IPv6 address or CIDR block"),
+        ('example.com', "entries[0]: 'example.com' is not an IPv4 or IPv6 address or CIDR block"),
+        ('', "entries[0]: '' is not an IPv4 or IPv6 address or CIDR block"),
+    ])
+    def test_bad_entries_name_the_entry_and_the_rule(self, text, message):
+        with pytest.raises(InputError) as failure:
+            normalize_access_entry('entries[0]', text)
+        assert str(failure.value) == message
+
+    def test_duplicates_after_normalizing_and_more_than_200_fail(self):
+        with pytest.raises(InputError, match=r'entries\[1\]: 10.0.0.1/32 repeats entries\[0\] \(10.0.0.1\)'):
+            normalize_access_entries('entries', ['10.0.0.1', '10.0.0.1/32'])
+        with pytest.raises(InputError, match='entries has 201 entries; a service account can have at most 200'):
+            normalize_access_entries('entries', ['10.0.%d.%d' % (index // 250, index % 250) for index in range(201)])
+
+    def test_ipv6_goes_on_the_wire_in_eight_groups(self):
+        assert access_wire_value('2001:db8::1') == '2001:db8:0:0:0:0:0:1'
+        assert access_wire_value('2001:db8::/48') == '2001:db8:0:0:0:0:0:0/48'
+        assert access_wire_value('10.0.0.0/8') == '10.0.0.0/8'
+
+
+class TestAccessListPlans:
+    CURRENT = [dict(cidrBlock='10.0.0.0/24'), dict(ipAddress='2001:db8:0:0:0:0:0:1'), dict(ipAddress='192.0.2.1')]
+
+    def test_present_adds_only_what_is_missing_in_one_body(self):
+        wanted = normalize_access_entries('entries', ['10.0.0.0/24', '198.51.100.0/24', '2001:db8::/48'])
+        plan = plan_access_list(self.CURRENT, wanted)
+        assert plan.add == [dict(cidrBlock='198.51.100.0/24'), dict(cidrBlock='2001:db8:0:0:0:0:0:0/48')]
+        assert plan.remove == []
+        assert plan.after_keys == ['10.0.0.0/24', '192.0.2.1', '198.51.100.0/24', '2001:db8::/48', '2001:db8::1']
+
+    def test_the_same_entries_in_another_spelling_are_no_change(self):
+        wanted = normalize_access_entries('entries', ['2001:DB8::1/128', '192.0.2.1/32', '10.0.0.0/24'])
+        assert plan_access_list(self.CURRENT, wanted, purge=True)[:2] == ([], [])
+
+    def test_purge_removes_unlisted_entries_as_atlas_stores_them(self):
+        plan = plan_access_list(self.CURRENT, normalize_access_entries('entries', ['192.0.2.1']), purge=True)
+        assert plan.add == [] and plan.remove == ['10.0.0.0/24', '2001:db8:0:0:0:0:0:1']
+        assert plan.after_keys == ['192.0.2.1']
+
+    def test_absent_removes_only_listed_entries_that_exist(self):
+        plan = plan_access_list(self.CURRENT, normalize_access_entries('entries', ['2001:db8::1', '203.0.113.9']), state='absent')
+        assert plan.remove == ['2001:db8:0:0:0:0:0:1'] and plan.add == []
+
+    def test_more_than_200_in_total_fails_before_any_write(self):
+        current = [dict(ipAddress='10.1.%d.%d' % (index // 250, index % 250)) for index in range(199)]
+        with pytest.raises(InputError, match=r'the access list would have 201 entries \(199 now, 2 added\)'):
+            plan_access_list(current, normalize_access_entries('entries', ['192.0.2.1', '192.0.2.2']))
+
+    def test_lockout_risks_are_the_first_entry_and_any_removal(self):
+        first = plan_access_list([], normalize_access_entries('entries', ['192.0.2.1']))
+        assert 'adds the first entry' in lockout_risk(first, [])
+        more = plan_access_list(self.CURRENT, normalize_access_entries('entries', ['192.0.2.9']))
+        assert lockout_risk(more, self.CURRENT) is None
+        fewer = plan_access_list(self.CURRENT, normalize_access_entries('entries', ['192.0.2.1']), purge=True)
+        assert 'removes 10.0.0.0/24, 2001:db8:0:0:0:0:0:1' in lockout_risk(fewer, self.CURRENT)
+
+    def test_the_set_planner_adds_access_actions_and_guards_the_running_account(self):
+        own = account(client_id=OWN)
+        plan = plan_account(own, wish(roles=None, description=None), NOW)
+        with pytest.raises(InputError, match="refusing to change the access list of service account 'app'"):
+            plan_account_access(plan, [], normalize_access_entries('access_list', ['192.0.2.1']), own_client_id=OWN)
+        allowed = plan_account_access(plan_account(own, wish(roles=None, description=None), NOW), [],
+                                      normalize_access_entries('access_list', ['192.0.2.1']), own_client_id=OWN, allow_own_account=True)
+        assert [action.kind for action in allowed.actions] == ['set_access_list'] and allowed.action == ['updated']
+
+    def test_a_new_account_gets_its_access_list_after_the_create(self):
+        plan = plan_account_access(plan_account(None, wish(), NOW), [], normalize_access_entries('access_list', ['192.0.2.1']))
+        assert [action.kind for action in plan.actions] == ['create_account', 'set_access_list']
+        assert plan.actions[1].target is None and plan.action == ['created']
+
+    def test_labels_keep_their_order(self):
+        plan = plan_account(account(secrets=[SOON]), wish(secret=WEEKLY), NOW)
+        plan_account_access(plan, [], normalize_access_entries('access_list', ['192.0.2.1']))
+        assert plan.action == ['updated', 'rotated']

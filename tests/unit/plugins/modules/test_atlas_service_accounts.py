@@ -366,3 +366,50 @@ def test_credentials_files_must_be_distinct_and_their_directories_usable(atlas, 
     result = run_module(module, dict(org_id=ORG, accounts=[org_entry()], credentials_dir=str(tmp_path / 'missing' / 'creds')))
     assert 'credentials_dir: %s does not exist' % (tmp_path / 'missing') in result['msg']
     assert atlas.calls == []
+
+
+class TestAccessLists:
+    ACCESS = '%s/%s/accessList' % (PROJECT_SAS, CLIENT_ID)
+
+    def test_a_declared_access_list_is_one_more_read_and_one_post(self, atlas, run_module):
+        atlas.reply('GET', PROJECT_SAS + LIST, json_body=page(account(name='app', description='App', roles=['GROUP_READ_ONLY'], secrets=[LONG])))
+        atlas.reply('GET', self.ACCESS + LIST, json_body=page(dict(ipAddress='192.0.2.1', createdAt='2026-11-20T08:00:00Z', requestCount=0)))
+        atlas.reply('POST', self.ACCESS, json_body=page(dict(ipAddress='192.0.2.1'), dict(cidrBlock='203.0.113.0/24')),
+                    match_body=[dict(cidrBlock='203.0.113.0/24')])
+        atlas.reply('DELETE', self.ACCESS + '/192.0.2.1', status=204)
+
+        result = run_module(module, dict(project_id=PROJECT, accounts=[project_entry(access_list=['203.0.113.0/24'])]))
+
+        assert result['changed'] is True
+        assert atlas.calls == [listing_call(PROJECT_SAS), 'GET %s%s' % (self.ACCESS, LIST), 'POST ' + self.ACCESS,
+                               'DELETE %s/192.0.2.1' % self.ACCESS]
+        entry = result['service_accounts'][0]
+        assert entry['action'] == ['updated']
+        assert [item['cidr_block'] for item in entry['access_list']] == ['203.0.113.0/24']
+        assert result['diff'][0]['before']['access_list'] == ['192.0.2.1']
+        assert result['diff'][0]['after']['access_list'] == ['203.0.113.0/24']
+
+    def test_an_unchanged_access_list_costs_its_read_only(self, atlas, run_module):
+        atlas.reply('GET', PROJECT_SAS + LIST, json_body=page(account(name='app', description='App', roles=['GROUP_READ_ONLY'], secrets=[LONG])))
+        atlas.reply('GET', self.ACCESS + LIST, json_body=page(dict(cidrBlock='203.0.113.0/24')))
+
+        result = run_module(module, dict(project_id=PROJECT, accounts=[project_entry(access_list=['203.0.113.0/24'])]))
+
+        assert result['changed'] is False
+        assert len(atlas.calls) == 2
+
+    def test_a_new_account_gets_its_access_list_right_after_its_create(self, atlas, run_module):
+        atlas.reply('GET', PROJECT_SAS + LIST, json_body=page())
+        atlas.reply('POST', PROJECT_SAS, status=201, json_body=created(name='app', roles=['GROUP_READ_ONLY'], description='App'))
+        atlas.reply('POST', self.ACCESS, json_body=page(dict(cidrBlock='203.0.113.0/24')))
+
+        result = run_module(module, dict(project_id=PROJECT, accounts=[project_entry(access_list=['203.0.113.0/24'])]))
+
+        assert atlas.calls == [listing_call(PROJECT_SAS), 'POST ' + PROJECT_SAS, 'POST ' + self.ACCESS]
+        assert result['service_accounts'][0]['action'] == ['created']
+
+    def test_a_bad_entry_fails_before_any_call(self, atlas, run_module):
+        result = run_module(module, dict(project_id=PROJECT, accounts=[project_entry(access_list=['203.0.113.7/24'])]))
+
+        assert 'accounts[0].access_list[0]: 203.0.113.7/24 has host bits set' in result['msg']
+        assert atlas.calls == []

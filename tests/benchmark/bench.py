@@ -431,7 +431,7 @@ def table(args, results):
         lines.append('  %-6s %s: %s' % ('met' if check['met'] else 'MISSED', check['target'], check['figures']))
     for problem in results['job_problems']:
         lines.append('  PROBLEM: ' + problem)
-    return '\n'.join(lines)
+    return '\n'.join(line.rstrip() for line in lines)
 
 
 def main(argv=None):

@@ -2,6 +2,7 @@
 #
 #   make test    every check, in one go (what CI runs through .ci/run); ends with "N passed, N failed"
 #   make demo    runs playbooks/onboard.yml against a freshly started Atlas simulator
+#   make bench   the project_onboarding role against a plain uri playbook (not part of make test)
 #   make help    lists the other targets
 #
 # Everything sets itself up: the virtualenv comes from requirements-dev.txt, ansible-test gets
@@ -42,11 +43,12 @@ COVERAGE_GOAL ?= 90
 export PATH := $(VENV_BIN):$(PATH)
 
 .PHONY: help setup venv get-pip stage test sanity units simulator-tests integration lint \
-	molecule docs-lint changelog-lint build import-check ee demo clean
+	molecule docs-lint changelog-lint build import-check ee demo bench clean
 
 help:
 	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
 	@echo "make demo             run playbooks/onboard.yml against a fresh simulator (3 runs)"
+	@echo "make bench            role vs plain uri playbook on fresh simulators (BENCH_PROJECTS=50 BENCH_ACCOUNTS=2 ...)"
 	@echo "make venv             create or update .venv from requirements-dev.txt"
 	@echo "make sanity           ansible-test sanity (no ignore file)"
 	@echo "make units            ansible-test units with coverage of plugins/module_utils/ (goal $(COVERAGE_GOAL) %)"
@@ -174,6 +176,12 @@ ee: setup
 
 demo: setup stage
 	@tests/utils/demo.sh $(STAGE)
+
+# Not a step of `make test`: it takes minutes and measures rather than checks. Sizes and the
+# rate limit come from BENCH_* variables (see tests/benchmark/bench.py --help); the table is
+# printed and every figure goes to .cache/bench/results.json.
+bench: setup stage
+	$(VENV_PYTHON) tests/benchmark/bench.py
 
 clean:
 	rm -rf $(CACHE) .sim .demo tests/output tests/integration/inventory tests/integration/integration_config.yml importer_result.json

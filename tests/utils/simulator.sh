@@ -8,7 +8,8 @@
 #
 # STATE_DIR (default .sim) receives info.json (url, org_id, project_ids, admin credentials,
 # written by the simulator once it listens), pid and simulator.log.
-# PYTHON selects the interpreter (default .venv/bin/python).
+# PYTHON selects the interpreter (default .venv/bin/python); SIM_ARGS adds simulator options,
+# split on white space (e.g. SIM_ARGS="--seed seed.json --api-rate-limit 40").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -52,10 +53,12 @@ start() {
     stop >/dev/null
     mkdir -p "$state"
     rm -f "$info"
+    local extra=()
+    read -r -a extra <<<"${SIM_ARGS:-}"
     # setsid: the simulator gets its own session, so it does not receive the terminal's
     # signals meant for make, and it outlives this script until `stop`.
     setsid "$python" "$root/tests/simulator/run_simulator.py" \
-        --host 127.0.0.1 --port 0 --info-file "$info" >"$log" 2>&1 </dev/null &
+        --host 127.0.0.1 --port 0 --info-file "$info" ${extra[@]+"${extra[@]}"} >"$log" 2>&1 </dev/null &
     echo $! >"$pidfile"
     local waited=0
     until [ -s "$info" ]; do

@@ -244,6 +244,22 @@ def actions_predicting(actions, kind):
     return None
 
 
+RACE_WINDOW = timedelta(minutes=10)
+
+
+def duplicate_names_message(matches, name, scope_text):
+    """Why several accounts share a name, and what to do. Accounts made minutes apart are the mark of two
+    runs on different hosts at once (runs on one host take a lock, see _locks)."""
+    message = '%d service accounts are named %r in %s (%s)' % (
+        len(matches), name, scope_text, ', '.join(sorted(match['clientId'] for match in matches)))
+    created = sorted((parse_time(match.get('createdAt')), match['clientId']) for match in matches if match.get('createdAt'))
+    if len(created) == len(matches) and created[-1][0] - created[0][0] <= RACE_WINDOW:
+        return ('%s, created %d seconds apart: probably two runs at once on different hosts. Keep one and delete the other, '
+                'for example with cloudops.atlas.atlas_service_account and client_id=%s, state=absent'
+                % (message, (created[-1][0] - created[0][0]).total_seconds(), created[-1][1]))
+    return '%s: Atlas names are not unique; delete the extra ones, or pass client_id to choose one' % message
+
+
 def plan_account_set(listing, wishes, now, purge=False, own_client_id=None, scope_text='the organization'):
     """Plan a set of accounts in one scope from its one listing.
 
@@ -257,9 +273,7 @@ def plan_account_set(listing, wishes, now, purge=False, own_client_id=None, scop
     for wish in wishes:
         matches = by_name.get(wish.name, [])
         if len(matches) > 1:
-            raise InputError('%d service accounts are named %r in %s (%s): Atlas names are not unique; remove the extra ones '
-                             'or manage them by client_id with cloudops.atlas.atlas_service_account'
-                             % (len(matches), wish.name, scope_text, ', '.join(sorted(match['clientId'] for match in matches))))
+            raise InputError(duplicate_names_message(matches, wish.name, scope_text))
         plans.append(plan_account(matches[0] if matches else None, wish, now))
     if purge:
         # The listing leaves system-managed accounts out (includeSystemManaged is false), so they are never purged.

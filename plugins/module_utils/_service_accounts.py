@@ -14,14 +14,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ._client import AtlasApiError
-from ._planning import access_entry_key
+from ._planning import access_entry_key, duplicate_names_message
 from ._scope import Scope
 from ._validation import InputError
 
 
 def duplicate_names_error(matches, name, scope):
-    return InputError('%d service accounts are named %r in %s (%s): pass client_id to choose one'
-                      % (len(matches), name, scope.text, ', '.join(sorted(match['clientId'] for match in matches))))
+    return InputError(duplicate_names_message(matches, name, scope.text))
 
 
 class ServiceAccountDirectory:

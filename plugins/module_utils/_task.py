@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ._client import AtlasError, AtlasOutcomeUnknown
+from ._locks import LockError, LockTimeout, NameLocks
 from ._validation import InputError
 
 
@@ -27,6 +28,7 @@ class AtlasTask:
         self.params = module.params
         self.check_mode = module.check_mode
         self.result = dict(changed=False)
+        self.name_locks = None
 
     @property
     def client(self):
@@ -54,6 +56,19 @@ class AtlasTask:
         self.result['changed'] = True
         return response
 
+    def lock_names(self, scope, names):
+        """Hold the per-host locks of these account names (see _locks) until the task ends; not in check mode."""
+        if self.check_mode or not names:
+            return
+        if self.name_locks is None:
+            self.name_locks = NameLocks(self.client.base_url)
+        try:
+            self.name_locks.acquire(scope, names)
+        except LockTimeout as exc:
+            raise InputError(str(exc))
+        except LockError as exc:
+            self.module.warn('Not locking account names against parallel runs on this host: %s.' % exc)
+
     def create_once(self, create, recover, what):
         """Create; if the response was lost, look (recover) before trying again, so one task never makes two.
 
@@ -80,6 +95,9 @@ class AtlasTask:
             self.fail(msg=str(exc))
         except AtlasError as exc:
             self.module.fail_atlas(self.action_text(), exc, **self.failure_result())
+        finally:
+            if self.name_locks is not None:
+                self.name_locks.release()
         self.module.exit_json(**self.result)
 
     def failure_result(self):

@@ -300,6 +300,9 @@ class ServiceAccount(AtlasResource):
         check_dest('dest', params['dest'])
 
     def read(self):
+        if not self.params['client_id'] and self.params['state'] == 'present':
+            # Held until the task ends: a parallel run on this host waits, then finds what this one created.
+            self.lock_names(self.scope, [self.params['name']])
         account = self.accounts.find(self.params['client_id'], self.params['name'])
         if account is None and self.params['state'] == 'present' and self.params['client_id']:
             raise InputError('%s does not exist; it is never created when client_id is given' % self.describe())

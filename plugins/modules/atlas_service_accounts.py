@@ -480,6 +480,8 @@ class ServiceAccountSet(AtlasTask):
         return getattr(self.client.auth, 'client_id', None)
 
     def read_and_plan(self, work):
+        # Held from this listing until the task ends, so that parallel runs on this host never both create a name.
+        self.lock_names(work.scope, [wish.name for wish in work.wishes if wish.state == 'present'])
         work.directory = ServiceAccountDirectory(self.client, work.scope)
         listing = work.directory.list()
         work.plans = plan_account_set(listing, work.wishes, self.client.server_now(), purge=work.purge,

@@ -413,3 +413,35 @@ class TestAccessLists:
 
         assert 'accounts[0].access_list[0]: 203.0.113.7/24 has host bits set' in result['msg']
         assert atlas.calls == []
+
+
+def test_a_name_locked_by_a_parallel_run_on_this_host_fails_without_any_call(atlas, run_module, monkeypatch):
+    from functools import partial
+
+    from ansible_collections.cloudops.atlas.plugins.module_utils import _locks, _task
+    from ansible_collections.cloudops.atlas.plugins.module_utils._scope import Scope
+    holder = _locks.NameLocks(BASE)
+    holder.acquire(Scope.org(ORG), ['ci-deployer'])
+    monkeypatch.setattr(_task, 'NameLocks', partial(_locks.NameLocks, timeout=0.2))
+    try:
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry()]))
+    finally:
+        holder.release()
+
+    assert result['failed'] is True
+    assert "another run on this host has been creating or checking service account 'ci-deployer'" in result['msg']
+    assert atlas.calls == []
+
+
+def test_check_mode_takes_no_lock(atlas, run_module, monkeypatch):
+    from ansible_collections.cloudops.atlas.plugins.module_utils import _locks
+    holder = _locks.NameLocks(BASE)
+    from ansible_collections.cloudops.atlas.plugins.module_utils._scope import Scope
+    holder.acquire(Scope.org(ORG), ['ci-deployer'])
+    atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+    try:
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry()]), check_mode=True)
+    finally:
+        holder.release()
+
+    assert result['changed'] is True

@@ -254,6 +254,7 @@ class ServiceAccountSecrets(AtlasTask):
         self.accounts = None
         self.account = None  # the account as read at the start of the run
         self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
+        self.replaced_ids = []  # secrets created by this run whose value was lost, then deleted
 
     def describe(self):
         return 'secrets of service account ' + account_text(self.params)
@@ -314,7 +315,7 @@ class ServiceAccountSecrets(AtlasTask):
                 created = self.create_secret(account)
             self.delete_secrets(account, plan.delete_after)
 
-        deleted = plan.delete_before + plan.delete_after
+        deleted = plan.delete_before + plan.delete_after + self.replaced_ids
         after = secrets_after(secrets, plan, created)
         self.result['changed'] = bool(plan.need_new or deleted)
         self.finish(secrets, after, deleted, now)
@@ -324,17 +325,37 @@ class ServiceAccountSecrets(AtlasTask):
             self.warn_if_expiring(after, now)
 
     def create_secret(self, account):
-        path = self.scope.secrets_path(account['clientId'])
-        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
-        created = self.create_once(lambda: self.write('POST', path, body), lambda: self.recover_lost_secret(account), self.describe())
-        # An adopted secret (lost response) has no plaintext: nothing can be delivered.
-        if self.params['dest'] and created.get('secret'):
+        created = self.post_secret(account, account.get('secrets') or [])
+        if not created.get('secret') and (self.params['dest'] or self.params['return_secret']):
+            created = self.replace_unknown_secret(account, created)
+        if self.params['dest']:
             write_credentials(self.params['dest'], account['clientId'], created, self.client.base_url)
         return created
 
-    def recover_lost_secret(self, account):
+    def post_secret(self, account, known):
+        path = self.scope.secrets_path(account['clientId'])
+        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
+        return self.create_once(lambda: self.write('POST', path, body), lambda: self.recover_lost_secret(account, known), self.describe())
+
+    def replace_unknown_secret(self, account, unknown):
+        """A secret whose value was lost with its response is worse than none: nobody can use it, and a credentials
+        file would keep the old secret until it expires. Delete it and create one whose value we receive."""
+        client_id = account['clientId']
+        self.write('DELETE', self.scope.secret_path(client_id, unknown['id']))
+        self.replaced_ids.append(unknown['id'])
+        known = [secret for secret in account.get('secrets') or [] if secret['id'] != unknown['id']]
+        created = self.post_secret(account, known)
+        if not created.get('secret'):
+            raise InputError('the value of the new secret of service account %s was lost twice (secret %s exists, its value is '
+                             'unknown)%s; run the task again' % (client_id, created['id'],
+                                                                 ': %s still holds the previous secret' % self.params['dest'] if self.params['dest'] else ''))
+        self.module.warn('The value of secret %s of service account %s was lost with its response; it was deleted and replaced '
+                         'by secret %s.' % (unknown['id'], client_id, created['id']))
+        return created
+
+    def recover_lost_secret(self, account, known):
         """Re-read the account: a secret that was not there before is the one the lost POST made."""
-        known_ids = set(secret['id'] for secret in account.get('secrets') or [])
+        known_ids = set(secret['id'] for secret in known)
         fresh = self.accounts.get(account['clientId']) or {}
         appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
         return appeared[0] if appeared else None

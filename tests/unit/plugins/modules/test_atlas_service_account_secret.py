@@ -561,19 +561,51 @@ class TestDest:
 
 
 class TestLostCreate:
-    def test_a_secret_that_appeared_is_adopted_without_a_second_post(self, atlas, run_module, tmp_path):
+    def test_a_secret_that_appeared_without_its_value_is_replaced_and_delivered(self, atlas, run_module, tmp_path):
+        # Issue 12: a secret whose value nobody holds would leave the file stale; it is replaced by one we receive.
         dest = tmp_path / 'atlas.json'
+        reply_get(atlas, SOON)
+        atlas.reply('POST', SECRETS, body=requests.exceptions.ConnectionError('Connection aborted.'))
+        reply_get(atlas, SOON, secret(UNKNOWN_ID, created=NOW, expires=NEW_EXPIRES))
+        atlas.reply('DELETE', SECRETS + '/' + UNKNOWN_ID, status=204)
+        reply_post(atlas)
+
+        result = run_module(module, dict(ROTATE, dest=str(dest)))
+
+        assert result['changed'] is True
+        assert atlas.calls == [GET_ACCOUNT, POST_SECRET, GET_ACCOUNT, 'DELETE %s/%s' % (SECRETS, UNKNOWN_ID), POST_SECRET]
+        assert result['secret']['id'] == NEW_ID
+        assert ids(result) == [SOON['id'], NEW_ID]
+        assert result['deleted_secret_ids'] == [UNKNOWN_ID]
+        assert json.loads(dest.read_text())['secret_id'] == NEW_ID
+        assert any('lost' in warning and UNKNOWN_ID in warning and NEW_ID in warning for warning in warnings_of(result))
+
+    def test_without_a_file_or_a_returned_value_the_secret_that_appeared_is_adopted(self, atlas, run_module):
         reply_get(atlas, SOON)
         atlas.reply('POST', SECRETS, body=requests.exceptions.ConnectionError('Connection aborted.'))
         reply_get(atlas, SOON, NEW_LISTED)
 
-        result = run_module(module, dict(ROTATE, dest=str(dest)))
+        result = run_module(module, dict(ROTATE, return_secret=False))
 
         assert result['changed'] is True
         assert atlas.calls == [GET_ACCOUNT, POST_SECRET, GET_ACCOUNT]
         assert result['secret'] == dict(id=NEW_ID, created_at=NOW, expires_at=NEW_EXPIRES, masked_secret_value='mdb_sa_sk_****9e10')
         assert ids(result) == [SOON['id'], NEW_ID]
         assert any('lost' in warning and NEW_ID in warning for warning in warnings_of(result))
+
+    def test_a_value_lost_twice_fails_naming_the_stale_file(self, atlas, run_module, tmp_path):
+        dest = tmp_path / 'atlas.json'
+        reply_get(atlas, SOON)
+        atlas.reply('POST', SECRETS, body=requests.exceptions.ConnectionError('Connection aborted.'))
+        reply_get(atlas, SOON, secret(UNKNOWN_ID, created=NOW, expires=NEW_EXPIRES))
+        atlas.reply('DELETE', SECRETS + '/' + UNKNOWN_ID, status=204)
+        atlas.reply('POST', SECRETS, body=requests.exceptions.ConnectionError('Connection aborted.'))
+        reply_get(atlas, SOON, NEW_LISTED)
+
+        result = run_module(module, dict(ROTATE, dest=str(dest)))
+
+        assert result['failed'] is True and result['changed'] is True
+        assert 'lost twice' in result['msg'] and '%s still holds the previous secret' % dest in result['msg']
         assert not dest.exists()
 
     def test_nothing_appeared_so_exactly_one_more_post(self, atlas, run_module):

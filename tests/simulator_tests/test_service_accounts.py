@@ -155,5 +155,5 @@ def test_wrong_method_and_unknown_path(api, org_id):
     response = api.call('PUT', f'/orgs/{org_id}/serviceAccounts')
     assert response.status_code == 405 and response.headers['Allow'] == 'GET, POST'
     assert response.json()['errorCode'] == 'METHOD_NOT_ALLOWED'
-    response = api.get(f'/orgs/{org_id}/apiKeys')
+    response = api.get(f'/orgs/{org_id}/teams')
     assert response.status_code == 404 and response.json()['errorCode'] == 'RESOURCE_NOT_FOUND'

@@ -28,6 +28,52 @@ def test_other_versions_are_not_acceptable(api, org_id, accept):
     assert response.json()['errorCode'] == 'INVALID_VERSION_DATE'
 
 
+@pytest.mark.parametrize('path, version, served', [
+    ('/orgs/{org}/settings', '2023-01-01', '2023-01-01'),
+    ('/orgs/{org}/settings', '2024-08-05', '2023-01-01'),
+    ('/orgs/{org}/apiKeys', '2025-03-12', '2023-01-01'),
+    ('/orgs/{org}/serviceAccounts', '2099-12-31', '2024-08-05'),
+])
+def test_a_later_date_snaps_down_to_the_newest_published_version(api, org_id, path, version, served):
+    response = api.get(path.format(org=org_id), headers={'Accept': f'application/vnd.atlas.{version}+json'})
+    assert response.status_code == 200
+    assert response.headers['Content-Type'] == f'application/vnd.atlas.{served}+json'
+
+
+def test_the_best_of_several_accepted_versions_is_served(api, org_id):
+    accept = 'application/vnd.atlas.2023-01-01+json, application/vnd.atlas.2025-01-01+json;q=0.5'
+    assert api.get(f'/orgs/{org_id}/serviceAccounts', headers={'Accept': accept}).status_code == 200
+    response = api.get(f'/orgs/{org_id}/settings', headers={'Accept': accept})
+    assert response.headers['Content-Type'] == 'application/vnd.atlas.2023-01-01+json'
+
+
+@pytest.mark.parametrize('path, accept', [
+    ('/orgs/{org}/settings', 'application/vnd.atlas.2022-12-31+json'),
+    ('/orgs/{org}/apiKeys', 'application/json'),
+    ('/orgs/{org}/serviceAccounts', 'application/vnd.atlas.2024-08-04+json'),
+])
+def test_a_date_before_the_first_version_is_not_acceptable(api, org_id, path, accept):
+    response = api.get(path.format(org=org_id), headers={'Accept': accept})
+    assert response.status_code == 406 and response.json()['errorCode'] == 'INVALID_VERSION_DATE'
+
+
+def test_versions_come_from_the_spec(sim):
+    versions = {op.operation_id: [v.isoformat() for v in op.versions] for op in sim.contract.operations}
+    assert versions['getOrgSettings'] == versions['createOrgApiKey'] == ['2023-01-01']
+    assert versions['createOrgServiceAccount'] == ['2024-08-05']
+    assert all(versions.values())
+
+
+def test_body_media_type_follows_the_operation_versions(api, org_id):
+    patch = api.patch(f'/orgs/{org_id}/settings', {'genAIFeaturesEnabled': False},
+                      headers={'Content-Type': 'application/vnd.atlas.2023-01-01+json'})
+    assert patch.status_code == 200
+    refused = api.post(f'/orgs/{org_id}/serviceAccounts', {'name': 'n', 'description': 'd', 'roles': ['ORG_MEMBER'],
+                                                          'secretExpiresAfterHours': 8},
+                       headers={'Content-Type': 'application/vnd.atlas.2023-01-01+json'})
+    assert refused.status_code == 415 and refused.json()['errorCode'] == 'UNSUPPORTED_MEDIA_TYPE'
+
+
 def test_date_header_follows_the_simulated_clock(sim, digest_api, org_id):
     api = digest_api
     control(sim, 'POST', 'clock', {'set': '2030-06-01T12:00:00Z'})

@@ -153,3 +153,19 @@ def test_non_strict_mode_lets_a_broken_response_through(sim, api, org_id, monkey
     monkeypatch.setattr(sim, 'strict', False)
     assert api.get(f'/orgs/{org_id}/serviceAccounts').json() == {'results': 'nope'}
     assert not sim.violations
+
+
+def test_every_operation_of_the_spec_has_a_handler(sim):
+    operation_ids = {operation.operation_id for operation in sim.contract.operations}
+    assert len(operation_ids) == 33
+    assert operation_ids == set(handlers.HANDLERS)
+
+
+def test_null_body_is_a_missing_body(api, org_id):
+    # OrgServiceAccountRequest is nullable (CreateOrganizationRequest reuses it); null is still no body.
+    for path in (f'/orgs/{org_id}/serviceAccounts', f'/orgs/{org_id}/settings'):
+        method = 'POST' if path.endswith('serviceAccounts') else 'PATCH'
+        response = api.session.request(method, f'{api.url}/api/atlas/v2{path}', data='null',
+                                       headers={'Authorization': f'Bearer {api.token}', 'Content-Type': 'application/json',
+                                                'Accept': 'application/vnd.atlas.2024-08-05+json'}, timeout=30)
+        assert fields(response) == ['body']

@@ -122,9 +122,9 @@ class Application:
             if fault.kind == 'reset':
                 entry['status'] = 'reset'
                 return Response(drop=True)
-            if fault.kind == 'status':
+            if fault.kind in ('status', 'conflict'):
                 error = fault.error()
-                response = render(fault.status, error.body(), 'application/json', request, error.headers)
+                response = render(error.status, error.body(), 'application/json', request, error.headers)
                 entry['status'] = response.status
                 return response
             if fault.kind == 'delay':
@@ -139,6 +139,9 @@ class Application:
             entry['status'] = 'reset'
             return Response(drop=True)
         entry['status'] = response.status
+        if fault is not None and fault.kind == 'apply_then_delay':
+            # Applied (the state lock is released); the answer leaves only after the delay.
+            time.sleep(fault.seconds)
         return response
 
     def _route(self, request, entry):

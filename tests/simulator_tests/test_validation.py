@@ -160,12 +160,3 @@ def test_every_operation_of_the_spec_has_a_handler(sim):
     assert len(operation_ids) == 33
     assert operation_ids == set(handlers.HANDLERS)
 
-
-def test_null_body_is_a_missing_body(api, org_id):
-    # OrgServiceAccountRequest is nullable (CreateOrganizationRequest reuses it); null is still no body.
-    for path in (f'/orgs/{org_id}/serviceAccounts', f'/orgs/{org_id}/settings'):
-        method = 'POST' if path.endswith('serviceAccounts') else 'PATCH'
-        response = api.session.request(method, f'{api.url}/api/atlas/v2{path}', data='null',
-                                       headers={'Authorization': f'Bearer {api.token}', 'Content-Type': 'application/json',
-                                                'Accept': 'application/vnd.atlas.2024-08-05+json'}, timeout=30)
-        assert fields(response) == ['body']

@@ -25,7 +25,7 @@ from . import auth, control, handlers
 from .clock import iso
 from .errors import ApiError, not_found, validation_error
 from .messages import Request, Response
-from .validation import VENDOR_TYPE, vendor_type
+from .validation import VENDOR_TYPE, decode_path, vendor_type
 
 OAUTH_PATHS = {'/api/oauth/token': auth.mint_token, '/api/oauth/revoke': auth.revoke_token}
 
@@ -163,7 +163,7 @@ class Application:
         sim = self.sim
         operation = None
         try:
-            operation, path_params = sim.contract.match(request.method, request.path)
+            operation, path_params = sim.contract.match(request.method, decode_path(request.path))
             now = sim.clock.now()
             with sim.state.lock:
                 principal = auth.authenticate(sim, request, entry)
@@ -231,6 +231,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._serve()
 
     do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def __getattr__(self, name):
+        """Every other method (TRACE, CONNECT, ...) goes through the pipeline too, which answers 405 with
+        ``Allow`` on a known path (http.server would answer 501 with an HTML page)."""
+        if name.startswith('do_'):
+            return self._serve
+        raise AttributeError(name)
 
     def _read_body(self):
         if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():

@@ -22,6 +22,7 @@ import functools
 import json
 import os
 import re
+import urllib.parse
 
 import jsonschema.validators
 import regex
@@ -36,6 +37,19 @@ SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spec', 'at
 API_VERSION = '2024-08-05'
 VERSIONED_TYPE = f'application/vnd.atlas.{API_VERSION}+json'
 VENDOR_TYPE = re.compile(r'^application/vnd\.atlas\.(?P<date>[^+]*)\+json$')
+
+
+ENCODED_SLASH = re.compile('%2[fF]')
+
+
+def decode_path(raw_path):
+    """The request path as routes and parameters see it: percent-escapes decoded, except ``%2F``.
+
+    An encoded character means the character itself (``%3A`` is ``:``), as on any HTTP server; an encoded
+    slash stays ``%2F`` because it is part of a path parameter, not a separator (the spec's ``ipAddress``
+    pattern expects the ``%2F`` of a CIDR block).
+    """
+    return '%2F'.join(urllib.parse.unquote(part, errors='replace') for part in ENCODED_SLASH.split(raw_path))
 
 
 def vendor_type(version):

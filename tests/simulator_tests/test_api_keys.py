@@ -129,7 +129,7 @@ def test_access_list(sim, api, org_id):
     assert [e['cidrBlock'] for e in api.get(path).json()['results']] == ['198.51.100.0/24']
 
 
-@pytest.mark.parametrize('body', [[], [{}], [{'ipAddress': '192.0.2.1', 'cidrBlock': '192.0.2.0/24'}],
+@pytest.mark.parametrize('body', [[{}], [{'ipAddress': '192.0.2.1', 'cidrBlock': '192.0.2.0/24'}],
                                   [{'ipAddress': 'not an address'}], [{'cidrBlock': '999.1.1.1/24'}]])
 def test_access_list_entries_are_validated(api, org_id, body):
     key = new_key(api, org_id)

@@ -66,3 +66,15 @@ def test_encoded_invite_suffix_routes_to_invite(api, org_id, project_id):
 
 def test_control_api_is_not_affected(sim):
     assert requests.request('TRACE', sim.url + '/_sim/clock', timeout=30).status_code == 405
+
+
+def test_an_empty_access_list_post_adds_nothing(api, org_id):
+    # The spec sets no minItems on the body; an empty list is a valid request, not a 400.
+    account = new_org_account(api, org_id)
+    path = f"/orgs/{org_id}/serviceAccounts/{account['clientId']}/accessList"
+    api.post(path, [{'ipAddress': '192.0.2.1'}])
+    response = api.post(path, [])
+    assert response.status_code == 200 and response.json()['totalCount'] == 1
+    key = api.post(f'/orgs/{org_id}/apiKeys', {'desc': 'k', 'roles': ['ORG_MEMBER']}).json()
+    response = api.post(f"/orgs/{org_id}/apiKeys/{key['id']}/accessList", [])
+    assert response.status_code == 200 and response.json()['results'] == []

@@ -315,9 +315,8 @@ def _access_page(call, account):
 
 def _new_access_entries(call, holder):
     """Parse the entries of an access-list POST body: each needs exactly one of ``ipAddress`` and
-    ``cidrBlock`` that parses as an address or network; entries already listed (or repeated) are dropped."""
-    if not call.body:
-        raise validation_error([('body', 'must contain at least one access list entry')])
+    ``cidrBlock`` that parses as an address or network; entries already listed (or repeated) are dropped.
+    An empty list is valid (the spec sets no minimum) and adds nothing."""
     new_entries = []
     problems = []
     known = {entry.key for entry in holder.access_list}

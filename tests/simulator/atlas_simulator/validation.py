@@ -270,6 +270,7 @@ class Operation:
 
     def __init__(self, method, template, spec, resolved):
         self.method = method.upper()
+        self.template = template
         self.operation_id = spec['operationId']
         # A client id never contains ':', so '{clientId}:invite' routes unambiguously; other segments
         # (an IPv6 access-list entry) may.

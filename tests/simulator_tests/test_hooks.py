@@ -71,9 +71,8 @@ def test_body_media_type_follows_the_operation_versions(api, org_id):
     patch = api.patch(f'/orgs/{org_id}/settings', {'genAIFeaturesEnabled': False},
                       headers={'Content-Type': 'application/vnd.atlas.2023-01-01+json'})
     assert patch.status_code == 200
-    refused = api.post(f'/orgs/{org_id}/serviceAccounts', {'name': 'n', 'description': 'd', 'roles': ['ORG_MEMBER'],
-                                                          'secretExpiresAfterHours': 8},
-                       headers={'Content-Type': 'application/vnd.atlas.2023-01-01+json'})
+    body = {'name': 'n', 'description': 'd', 'roles': ['ORG_MEMBER'], 'secretExpiresAfterHours': 8}
+    refused = api.post(f'/orgs/{org_id}/serviceAccounts', body, headers={'Content-Type': 'application/vnd.atlas.2023-01-01+json'})
     assert refused.status_code == 415 and refused.json()['errorCode'] == 'UNSUPPORTED_MEDIA_TYPE'
 
 

@@ -159,4 +159,3 @@ def test_every_operation_of_the_spec_has_a_handler(sim):
     operation_ids = {operation.operation_id for operation in sim.contract.operations}
     assert len(operation_ids) == 33
     assert operation_ids == set(handlers.HANDLERS)
-

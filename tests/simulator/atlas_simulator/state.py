@@ -320,7 +320,7 @@ class State:
     def new_public_key(self):
         """A fresh public key: 8 lowercase letters, as Atlas issues them."""
         while True:
-            public_key = ''.join(secrets.choice(string.ascii_lowercase) for _ in range(8))
+            public_key = ''.join(secrets.choice(string.ascii_lowercase) for _letter in range(8))
             if public_key not in self.api_keys:
                 return public_key
 

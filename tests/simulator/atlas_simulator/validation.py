@@ -32,10 +32,6 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30Wr
 from .errors import ApiError, not_found, validation_error
 
 SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spec', 'atlas-admin-subset.openapi.json')
-# The version of the Service Accounts resources (the other operations of the subset have their own, see
-# Operation.versions); kept for callers that name the service accounts media type.
-API_VERSION = '2024-08-05'
-VERSIONED_TYPE = f'application/vnd.atlas.{API_VERSION}+json'
 VENDOR_TYPE = re.compile(r'^application/vnd\.atlas\.(?P<date>[^+]*)\+json$')
 
 

@@ -6,7 +6,9 @@
 import json
 import re
 
-from conftest import new_org_account, new_project_account
+import pytest
+
+from conftest import mint, new_org_account, new_project_account
 
 CLIENT_ID = re.compile(r'^mdb_sa_id_[0-9a-f]{24}$')
 
@@ -155,5 +157,36 @@ def test_wrong_method_and_unknown_path(api, org_id):
     response = api.call('PUT', f'/orgs/{org_id}/serviceAccounts')
     assert response.status_code == 405 and response.headers['Allow'] == 'GET, POST'
     assert response.json()['errorCode'] == 'METHOD_NOT_ALLOWED'
-    response = api.get(f'/orgs/{org_id}/apiKeys')
+    response = api.get(f'/orgs/{org_id}/teams')
     assert response.status_code == 404 and response.json()['errorCode'] == 'RESOURCE_NOT_FOUND'
+
+
+def test_without_initial_secret(sim, api, org_id, project_id):
+    for path, roles in ((f'/orgs/{org_id}/serviceAccounts', ['ORG_MEMBER']), (f'/groups/{project_id}/serviceAccounts', ['GROUP_OWNER'])):
+        response = api.post(path, {'name': 'bare', 'description': 'd', 'roles': roles, 'withoutInitialSecret': True})
+        assert response.status_code == 201, response.text
+        created = response.json()
+        assert created['secrets'] == []
+        account_path = f"/orgs/{org_id}/serviceAccounts/{created['clientId']}"
+        assert api.get(account_path).json()['secrets'] == []
+        secret = api.post(f'{account_path}/secrets', {'secretExpiresAfterHours': 8})
+        assert secret.status_code == 201 and secret.json()['secret'].startswith('mdb_sa_sk_')
+        assert mint(sim, created['clientId'], secret.json()['secret'])
+    explicit = api.post(f'/orgs/{org_id}/serviceAccounts', {'name': 'n', 'description': 'd', 'roles': ['ORG_MEMBER'],
+                                                            'withoutInitialSecret': False, 'secretExpiresAfterHours': 8})
+    assert explicit.status_code == 201 and len(explicit.json()['secrets']) == 1
+
+
+@pytest.mark.parametrize('extra, description', [
+    ({'withoutInitialSecret': True, 'secretExpiresAfterHours': 8}, 'must not be set when withoutInitialSecret is true'),
+    ({}, 'is required'),
+    ({'withoutInitialSecret': False}, 'is required'),
+])
+def test_secret_expiry_and_without_initial_secret_exclude_each_other(api, org_id, project_id, extra, description):
+    for path, roles in ((f'/orgs/{org_id}/serviceAccounts', ['ORG_MEMBER']), (f'/groups/{project_id}/serviceAccounts', ['GROUP_OWNER'])):
+        response = api.post(path, dict({'name': 'n', 'description': 'd', 'roles': roles}, **extra))
+        assert response.status_code == 400
+        body = response.json()
+        assert body['errorCode'] == 'VALIDATION_ERROR'
+        assert body['badRequestDetail']['fields'] == [{'field': 'secretExpiresAfterHours', 'description': description}]
+    assert api.get(f'/orgs/{org_id}/serviceAccounts').json()['totalCount'] == 0

@@ -25,6 +25,7 @@ not_applicable() {
     case "$1" in
         units) has_files tests/unit 'test_*.py' || echo "no unit tests (tests/unit/**/test_*.py) yet" ;;
         simulator-tests) has_files tests/simulator_tests 'test_*.py' || echo "no simulator tests (tests/simulator_tests/test_*.py) yet" ;;
+        fuzz) [ -f tests/simulator/fuzz/run_fuzz.py ] || echo "no fuzz runner (tests/simulator/fuzz/run_fuzz.py) yet" ;;
         integration)
             if [ -z "$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)" ]; then
                 echo "no integration targets (tests/integration/targets/*) yet"
@@ -37,7 +38,7 @@ not_applicable() {
     esac
 }
 
-steps=(sanity units simulator-tests integration lint molecule docs-lint changelog-lint build import-check ee)
+steps=(sanity units simulator-tests fuzz integration lint molecule docs-lint changelog-lint build import-check ee)
 results=()
 passed=0
 failed=0

@@ -27,11 +27,12 @@ NONCE_LIFETIME_SECONDS = 120
 class Principal:
     """An authenticated caller: a service account (Bearer) or an API key (Digest)."""
 
-    def __init__(self, ident, org_id, org_roles, account=None):
+    def __init__(self, ident, org_id, org_roles, account=None, api_key=None):
         self.ident = ident
         self.org_id = org_id
         self.org_roles = list(org_roles)
         self.account = account
+        self.api_key = api_key
 
     def project_roles(self, project_id):
         """The caller's roles in a project (API keys have org roles only)."""
@@ -143,22 +144,20 @@ def _digest(sim, request, header, now, entry):
         raise unauthorized(headers={'WWW-Authenticate': digest_challenge(sim.nonces, stamp)})
     if not sim.nonces.fresh(params.get('nonce'), stamp):
         raise unauthorized('The digest nonce is stale.', headers={'WWW-Authenticate': digest_challenge(sim.nonces, stamp, True)})
-    return Principal(key.public_key, key.org_id, key.roles)
+    return Principal(key.public_key, key.org_id, key.roles, api_key=key)
 
 
 def enforce_access_list(principal, client_ip, now):
-    """A service account with a non-empty access list may only call from a listed address.
+    """A service account or API key with a non-empty access list may only call from a listed address.
 
     Token minting is not subject to it (spec info); matching entries record the use.
     """
-    account = principal.account
-    if account is None or not account.access_list:
+    holder = principal.account or principal.api_key
+    if holder is None or not holder.access_list:
         return
-    for entry in account.access_list:
+    for entry in holder.access_list:
         if entry.admits(client_ip):
-            entry.last_used_address = client_ip
-            entry.last_used_at = now
-            entry.request_count += 1
+            entry.record_use(client_ip, now)
             return
     raise ApiError(403, 'IP_ADDRESS_NOT_ON_ACCESS_LIST',
                    f'IP address {client_ip} is not allowed to access this resource.')

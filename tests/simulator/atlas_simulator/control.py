@@ -1,7 +1,7 @@
 # Copyright (c) 2026 cloudops.atlas contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The ``/_sim/`` control API for tests (never part of Atlas): clock, faults, journal, state, reset.
+"""The ``/_sim/`` control API for tests (never part of Atlas): clock, faults, rate limits, journal, state, reset.
 
 No authentication; only loopback clients may use it.
 """
@@ -48,6 +48,23 @@ def _faults(sim, request):
     return 200, {'faults': sim.faults.pending()}
 
 
+def _rate_limit(sim, request):
+    """Read or change the per-minute limits: ``api_per_minute`` (Admin API, per caller) and
+    ``token_per_minute`` (/api/oauth/token, per client id). A reset restores the start-up values."""
+    if request.method == 'POST':
+        body = _body(request)
+        known = {'api_per_minute': sim.api_limiter, 'token_per_minute': sim.token_limiter}
+        unknown = sorted(set(body) - set(known))
+        if unknown or not body:
+            raise ValueError(f'give api_per_minute and/or token_per_minute (unknown: {", ".join(unknown) or "none"})')
+        for name, value in body.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f'{name} must be an integer of at least 1')
+        for name, value in body.items():
+            known[name].set_limit(value)
+    return 200, {'api_per_minute': sim.api_limiter.limit, 'token_per_minute': sim.token_limiter.limit}
+
+
 def _journal(sim, request):
     if request.method == 'DELETE':
         sim.journal.clear()
@@ -82,6 +99,7 @@ def _violations(sim, request):
 ROUTES = {
     '/_sim/clock': (('GET', 'POST'), _clock),
     '/_sim/faults': (('GET', 'POST', 'DELETE'), _faults),
+    '/_sim/rate-limit': (('GET', 'POST'), _rate_limit),
     '/_sim/journal': (('GET', 'DELETE'), _journal),
     '/_sim/journal/mark': (('POST',), _mark),
     '/_sim/state': (('GET',), _state),

@@ -3,9 +3,12 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Queued fault injection for /api/... requests.
 
-Kinds: ``status`` (answer with an error status, nothing applied), ``delay`` (sleep, then handle
-normally), ``reset`` (drop the connection, nothing applied) and ``apply_then_drop`` (handle and apply
-the request, then drop the connection before any response byte).
+Kinds: ``status`` (answer with an error status, nothing applied), ``conflict`` (answer 409
+``DATA_CONCURRENCY_ERROR``, as Atlas does to parallel writes such as two secret creates on one account;
+nothing applied), ``delay`` (sleep, then handle normally), ``apply_then_delay`` (handle and apply the
+request, then sleep before answering: the write has happened while the client still waits, or times
+out), ``reset`` (drop the connection, nothing applied) and ``apply_then_drop`` (handle and apply the
+request, then drop the connection before any response byte).
 """
 
 import re
@@ -13,7 +16,7 @@ import threading
 
 from .errors import ApiError
 
-KINDS = ('status', 'delay', 'reset', 'apply_then_drop')
+KINDS = ('status', 'conflict', 'delay', 'apply_then_delay', 'reset', 'apply_then_drop')
 FAULT_STATUSES = {
     429: ('RATE_LIMITED', 'Simulated fault: too many requests.'),
     500: ('UNEXPECTED_ERROR', 'Simulated fault: unexpected error.'),
@@ -21,7 +24,10 @@ FAULT_STATUSES = {
     503: ('SERVICE_UNAVAILABLE', 'Simulated fault: service unavailable.'),
     504: ('GATEWAY_TIMEOUT', 'Simulated fault: gateway timeout.'),
 }
-MAX_DELAY_SECONDS = 30
+CONFLICT = (409, 'DATA_CONCURRENCY_ERROR',
+            'Simulated fault: a concurrent request modified the same resource; retry the request.')
+DELAY_KINDS = ('delay', 'apply_then_delay')
+MAX_DELAY_SECONDS = 120
 
 
 class Fault:
@@ -49,7 +55,7 @@ class Fault:
         self.error_code = spec.get('error_code')
         self.detail = spec.get('detail')
         self.seconds = float(spec.get('seconds', 0))
-        if self.kind == 'delay' and not 0 <= self.seconds <= MAX_DELAY_SECONDS:
+        if self.kind in DELAY_KINDS and not 0 <= self.seconds <= MAX_DELAY_SECONDS:
             raise ValueError(f'seconds must be between 0 and {MAX_DELAY_SECONDS}')
 
     def matches(self, method, path):
@@ -57,18 +63,22 @@ class Fault:
         return self.method in ('*', method) and bool(self.regex.search(path))
 
     def error(self):
-        """The ApiError a ``status`` fault answers with (``Retry-After`` when asked)."""
-        default_code, default_detail = FAULT_STATUSES[self.status]
+        """The ApiError a ``status`` or ``conflict`` fault answers with (``Retry-After`` when asked)."""
+        if self.kind == 'conflict':
+            status, default_code, default_detail = CONFLICT
+        else:
+            status = self.status
+            default_code, default_detail = FAULT_STATUSES[status]
         headers = {}
         if self.retry_after is not None:
             headers['Retry-After'] = str(int(self.retry_after))
-        return ApiError(self.status, self.error_code or default_code, self.detail or default_detail, headers=headers)
+        return ApiError(status, self.error_code or default_code, self.detail or default_detail, headers=headers)
 
     def describe(self):
         """The fault as JSON for GET /_sim/faults."""
         return {'kind': self.kind, 'method': self.method, 'path': self.path, 'count': self.count,
-                'status': self.status if self.kind == 'status' else None, 'retry_after': self.retry_after,
-                'seconds': self.seconds if self.kind == 'delay' else None}
+                'status': CONFLICT[0] if self.kind == 'conflict' else self.status if self.kind == 'status' else None,
+                'retry_after': self.retry_after, 'seconds': self.seconds if self.kind in DELAY_KINDS else None}
 
 
 class FaultQueue:

@@ -13,6 +13,7 @@ RESOURCE_NOT_FOUND (invisible); a visible resource the caller's roles do not all
 
 import ipaddress
 import urllib.parse
+import uuid
 
 from .errors import ApiError, forbidden, not_found, validation_error
 from .state import (GROUP_ROLES, MAX_ACCESS_LIST_ENTRIES, MAX_ACCOUNTS_PER_ORG, MAX_SECRETS_PER_ACCOUNT,
@@ -101,12 +102,15 @@ def _check_project_roles(roles):
 
 
 def _check_secret_hours(org, hours):
-    if not MIN_SECRET_HOURS <= hours <= org.max_secret_hours:
+    """Every new secret lives at least 8 hours and at most the organization's
+    ``maxServiceAccountSecretValidityInHours`` (its settings)."""
+    maximum = org.max_secret_hours
+    if not MIN_SECRET_HOURS <= hours <= maximum:
         raise ApiError(400, 'INVALID_SECRET_EXPIRATION',
-                       f'secretExpiresAfterHours must be between {MIN_SECRET_HOURS} and {org.max_secret_hours} hours '
-                       f'(the organization maximum); got {hours}.',
+                       f'secretExpiresAfterHours must be between {MIN_SECRET_HOURS} and {maximum} hours '
+                       f'(the organization maximum, maxServiceAccountSecretValidityInHours = {maximum}); got {hours}.',
                        fields=[{'field': 'secretExpiresAfterHours',
-                                'description': f'must be between {MIN_SECRET_HOURS} and {org.max_secret_hours}'}])
+                                'description': f'must be between {MIN_SECRET_HOURS} and {maximum}'}])
 
 
 def _check_account_limit(call, org):
@@ -145,17 +149,24 @@ def _page(call, items):
 
 
 def _create_account(call, org, org_roles, project=None, project_roles=None):
+    """Create an account with its first secret, or none with ``withoutInitialSecret: true`` (the body rule
+    in validation.py has already refused both or neither of that and ``secretExpiresAfterHours``)."""
     body = call.body
-    _check_secret_hours(org, body['secretExpiresAfterHours'])
+    with_secret = body.get('withoutInitialSecret') is not True
+    if with_secret:
+        _check_secret_hours(org, body['secretExpiresAfterHours'])
     _check_account_limit(call, org)
     account = ServiceAccount(client_id=call.state.new_client_id(), org_id=org.id, name=body['name'],
                              description=body['description'], roles=unique_roles(org_roles), created_at=call.now)
-    secret, plaintext = new_secret(call.now, body['secretExpiresAfterHours'])
-    account.secrets.append(secret)
+    plaintext = {}
+    if with_secret:
+        secret, value = new_secret(call.now, body['secretExpiresAfterHours'])
+        plaintext = {secret.id: value}
+        account.secrets.append(secret)
     if project is not None:
         account.projects[project.id] = unique_roles(project_roles)
     call.state.accounts[account.client_id] = account
-    return account, {secret.id: plaintext}
+    return account, plaintext
 
 
 def _update_account(account, body):
@@ -302,13 +313,13 @@ def _access_page(call, account):
     return 200, _page(call, [entry.view() for entry in account.access_list])
 
 
-def _add_access_entries(call, account):
-    """Add entries atomically: duplicates are ignored, the total may not exceed 200."""
-    if not call.body:
-        raise validation_error([('body', 'must contain at least one access list entry')])
+def _new_access_entries(call, holder):
+    """Parse the entries of an access-list POST body: each needs exactly one of ``ipAddress`` and
+    ``cidrBlock`` that parses as an address or network; entries already listed (or repeated) are dropped.
+    An empty list is valid (the spec sets no minimum) and adds nothing."""
     new_entries = []
     problems = []
-    known = {entry.key for entry in account.access_list}
+    known = {entry.key for entry in holder.access_list}
     for index, item in enumerate(call.body):
         address, cidr = item.get('ipAddress'), item.get('cidrBlock')
         if (address is None) == (cidr is None):
@@ -328,6 +339,12 @@ def _add_access_entries(call, account):
                                        created_at=call.now, network=network))
     if problems:
         raise validation_error(problems)
+    return new_entries
+
+
+def _add_access_entries(call, account):
+    """Add entries atomically: duplicates are ignored, the total may not exceed 200."""
+    new_entries = _new_access_entries(call, account)
     if len(account.access_list) + len(new_entries) > MAX_ACCESS_LIST_ENTRIES:
         raise ApiError(400, 'SERVICE_ACCOUNT_MAX_ACCESS_LIST_ENTRIES_REACHED',
                        f'Service account {account.client_id} may have at most {MAX_ACCESS_LIST_ENTRIES} access list entries '
@@ -374,7 +391,181 @@ def delete_group_access(call):
     return _delete_access_entry(call, _project_account(call, _project(call, 'owner')))
 
 
+# --- organization settings -----------------------------------------------------------------------
+
+ABSOLUTE_TIMEOUT_RANGE = (3600, 43200)
+MIN_IDLE_TIMEOUT = 300
+
+
+def _settings_view(org):
+    """The OrganizationSettings body (unset contacts and timeouts are omitted)."""
+    return {key: (dict(value) if isinstance(value, dict) else value) for key, value in org.settings.items()
+            if value is not None and value != {}}
+
+
+def get_org_settings(call):
+    """Any member of the organization reads its settings."""
+    return 200, _settings_view(_org(call))
+
+
+def _check_settings(org, body):
+    """The rules the OrganizationSettings descriptions state and its schema does not."""
+    problems = []
+    if body.get('operationsContact') == '':
+        problems.append(('operationsContact', 'must not be empty (send null to clear it)'))
+    timeouts = body.get('customSessionTimeouts') or {}
+    current = org.settings.get('customSessionTimeouts') or {}
+    absolute = timeouts.get('absoluteSessionTimeoutInSeconds')
+    if absolute is not None and not ABSOLUTE_TIMEOUT_RANGE[0] <= absolute <= ABSOLUTE_TIMEOUT_RANGE[1]:
+        problems.append(('customSessionTimeouts.absoluteSessionTimeoutInSeconds',
+                         f'must be between {ABSOLUTE_TIMEOUT_RANGE[0]} and {ABSOLUTE_TIMEOUT_RANGE[1]} seconds'))
+    idle = timeouts.get('idleSessionTimeoutInSeconds')
+    if idle is not None:
+        ceiling = absolute or current.get('absoluteSessionTimeoutInSeconds') or ABSOLUTE_TIMEOUT_RANGE[1]
+        if not MIN_IDLE_TIMEOUT <= idle <= ceiling:
+            problems.append(('customSessionTimeouts.idleSessionTimeoutInSeconds',
+                             f'must be between {MIN_IDLE_TIMEOUT} seconds and the absolute session timeout ({ceiling})'))
+    if problems:
+        raise validation_error(problems)
+
+
+def update_org_settings(call):
+    """Organization owners change the given fields only; ``operationsContact: null`` and
+    ``securityContact: ""`` clear the contact (spec text). A new ``maxServiceAccountSecretValidityInHours``
+    bounds secrets created from now on; existing secrets keep their expiry."""
+    org = _org(call, write=True)
+    _check_settings(org, call.body)
+    for field, value in call.body.items():
+        if field == 'customSessionTimeouts':
+            merged = dict(org.settings.get('customSessionTimeouts') or {})
+            merged.update({key: int(number) for key, number in value.items()})
+            org.settings[field] = merged
+        elif field == 'securityContact' and value == '':
+            org.settings.pop(field, None)
+        elif field == 'maxServiceAccountSecretValidityInHours':
+            org.settings[field] = int(value)
+        else:
+            org.settings[field] = value
+    return 200, _settings_view(org)
+
+
+# --- organization API keys -------------------------------------------------------------------------
+
+
+def _api_key(call, org):
+    key = call.state.api_key_by_id(call.params['apiUserId'])
+    if key is None or key.org_id != org.id:
+        raise not_found(call.path)
+    return key
+
+
+def _check_key_roles(roles):
+    """Roles of an API key: at least one, none null (the spec's items are nullable, its text is not)."""
+    problems = [(f'roles[{index}]', 'must be an organization role, not null') for index, role in enumerate(roles)
+                if role is None]
+    if not roles:
+        problems.append(('roles', 'must contain at least one role'))
+    if problems:
+        raise validation_error(problems)
+
+
+def list_api_keys(call):
+    org = _org(call)
+    keys = [key.view(call.base_url) for key in call.state.api_keys.values() if key.org_id == org.id]
+    return 200, _page(call, keys)
+
+
+def create_api_key(call):
+    """200 (as the spec says) with the only plaintext copy of the private key."""
+    org = _org(call, write=True)
+    _check_key_roles(call.body['roles'])
+    private_key = str(uuid.uuid4())
+    key = call.state.add_api_key(org.id, call.state.new_public_key(), private_key, unique_roles(call.body['roles']),
+                                 call.body['desc'])
+    return 200, key.view(call.base_url, private_key)
+
+
+def get_api_key(call):
+    return 200, _api_key(call, _org(call)).view(call.base_url)
+
+
+def update_api_key(call):
+    """Change ``desc`` and/or ``roles``; at least one of them is required (spec text)."""
+    key = _api_key(call, _org(call, write=True))
+    if not call.body:
+        raise validation_error([('body', 'give at least one of desc and roles')])
+    if 'roles' in call.body:
+        _check_key_roles(call.body['roles'])
+        key.roles = unique_roles(call.body['roles'])
+    if 'desc' in call.body:
+        key.desc = call.body['desc']
+    return 200, key.view(call.base_url)
+
+
+def delete_api_key(call):
+    key = _api_key(call, _org(call, write=True))
+    del call.state.api_keys[key.public_key]
+    return 204, None
+
+
+def _key_entry_links(call, key, entry):
+    encoded = urllib.parse.quote(entry.key, safe=':')
+    return [{'href': f'{call.base_url}/api/atlas/v2/orgs/{key.org_id}/apiKeys/{key.id}/accessList/{encoded}', 'rel': 'self'}]
+
+
+def _key_access_page(call, key):
+    return 200, _page(call, [entry.key_view(_key_entry_links(call, key, entry)) for entry in key.access_list])
+
+
+def _key_access_entry(call, key):
+    address = urllib.parse.unquote(call.params['ipAddress'])
+    entry = next((e for e in key.access_list if e.key == address), None)
+    if entry is None:
+        raise not_found(call.path)
+    return entry
+
+
+def list_api_key_access(call):
+    return _key_access_page(call, _api_key(call, _org(call)))
+
+
+def create_api_key_access(call):
+    """Add entries (duplicates ignored); answers the whole list."""
+    key = _api_key(call, _org(call, write=True))
+    key.access_list.extend(_new_access_entries(call, key))
+    return _key_access_page(call, key)
+
+
+def get_api_key_access(call):
+    key = _api_key(call, _org(call))
+    entry = _key_access_entry(call, key)
+    return 200, entry.key_view(_key_entry_links(call, key, entry))
+
+
+def delete_api_key_access(call):
+    """Remove one entry; an API key cannot remove the entry that admits its own request (spec text)."""
+    key = _api_key(call, _org(call, write=True))
+    entry = _key_access_entry(call, key)
+    if call.principal.api_key is key and entry.admits(call.client_ip):
+        raise ApiError(400, 'CANNOT_REMOVE_CALLER_ACCESS_LIST_ENTRY',
+                       f'The access list entry {entry.key} admits the requesting IP address {call.client_ip} '
+                       'and cannot be removed by this API key.')
+    key.access_list.remove(entry)
+    return 204, None
+
+
 HANDLERS = {
+    'getOrgSettings': get_org_settings,
+    'updateOrgSettings': update_org_settings,
+    'listOrgApiKeys': list_api_keys,
+    'createOrgApiKey': create_api_key,
+    'getOrgApiKey': get_api_key,
+    'updateOrgApiKey': update_api_key,
+    'deleteOrgApiKey': delete_api_key,
+    'listOrgApiKeyAccessListEntries': list_api_key_access,
+    'createOrgApiKeyAccessListEntry': create_api_key_access,
+    'getOrgApiKeyAccessListEntry': get_api_key_access,
+    'deleteOrgApiKeyAccessListEntry': delete_api_key_access,
     'listOrgServiceAccounts': list_org_accounts,
     'createOrgServiceAccount': create_org_account,
     'getOrgServiceAccount': get_org_account,

@@ -31,6 +31,14 @@ class SlidingWindow:
             hits.append(now)
             return True, self.limit - len(hits), 0
 
+    def set_limit(self, limit):
+        """Change the limit at run time; hits already counted stay in the window."""
+        limit = int(limit)
+        if limit < 1:
+            raise ValueError('a rate limit must be at least 1 request per minute')
+        with self._lock:
+            self.limit = limit
+
     def clear(self):
         """Forget all hits (simulator reset)."""
         with self._lock:

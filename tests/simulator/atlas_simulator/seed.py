@@ -42,6 +42,7 @@ DEFAULT_SEED = {
         'description': 'Seeded ORG_OWNER identity of the Atlas simulator',
         'public_key': 'simadmin',
         'private_key': '5f8e0f6a-3b1c-4c2d-9e7f-0a1b2c3d4e5f',
+        'api_key_id': '65f1a00000000000000000ac',
     },
 }
 

@@ -12,11 +12,9 @@ connection after one response; clients here use keep-alive sessions, and a fault
 reset the TCP connection itself. Werkzeug still parses the Digest ``Authorization`` header.
 """
 
-import datetime
 import email.utils
 import http.server
 import json
-import re
 import socket
 import struct
 import sys
@@ -27,10 +25,8 @@ from . import auth, control, handlers
 from .clock import iso
 from .errors import ApiError, not_found, validation_error
 from .messages import Request, Response
-from .validation import API_VERSION, VERSIONED_TYPE
+from .validation import VENDOR_TYPE, decode_path, vendor_type
 
-VENDOR_TYPE = re.compile(r'^application/vnd\.atlas\.(?P<date>[^+]*)\+json$')
-FIRST_VERSION = datetime.date.fromisoformat(API_VERSION)
 OAUTH_PATHS = {'/api/oauth/token': auth.mint_token, '/api/oauth/revoke': auth.revoke_token}
 
 
@@ -38,7 +34,8 @@ def render(status, payload, content_type, request, headers=None):
     """Serialize a JSON payload, applying ``envelope=true`` and ``pretty=true``.
 
     Envelope: a list body (with ``results``) gets ``status`` added; anything else is wrapped as
-    ``{"status": <code>, "content": <body>}``; the HTTP status becomes 200.
+    ``{"status": <code>, "content": <body>}``; the HTTP status becomes 200. A response without a body
+    (204) still names the media type it was served as, as the spec declares a content type for it.
     """
     headers = dict(headers or {})
     if request.flag('envelope'):
@@ -47,44 +44,45 @@ def render(status, payload, content_type, request, headers=None):
         else:
             payload = {'status': status, 'content': payload}
         status = 200
+    headers['Content-Type'] = content_type
     if payload is None:
         return Response(status, b'', headers)
-    headers['Content-Type'] = content_type
     text = json.dumps(payload, indent=2 if request.flag('pretty') else None, ensure_ascii=False)
     return Response(status, text.encode('utf-8'), headers)
 
 
-def _version_allowed(media_type):
-    """Whether a media type is a vendor type dated on or after the first version of these resources."""
-    match = VENDOR_TYPE.match(media_type)
-    if not match:
-        return False
-    try:
-        return datetime.date.fromisoformat(match.group('date')) >= FIRST_VERSION
-    except ValueError:
-        return False
+def media_types(header):
+    """The media types of an Accept or Content-Type header, lower-cased, without parameters."""
+    return [part.split(';')[0].strip().lower() for part in (header or '').split(',') if part.strip()]
 
 
-def negotiate_version(accept):
-    """Serve any ``application/vnd.atlas.<date>+json`` with date >= 2024-08-05 as 2024-08-05; else 406.
+def negotiate_version(operation, accept):
+    """The version to serve (a date) for the Accept header, or 406 INVALID_VERSION_DATE.
 
-    A missing Accept, ``application/json`` or ``*/*`` is refused too: these resources exist in no
-    unversioned (2023-01-01) form.
+    A versioned type dated on or after the operation's first version is served with the newest version
+    published on or before that date. An earlier, invalid or missing version, ``application/json`` and
+    ``*/*`` are refused: the resources of this subset exist in no unversioned form.
     """
-    media_types = [part.split(';')[0].strip().lower() for part in (accept or '').split(',') if part.strip()]
-    if any(_version_allowed(media) for media in media_types):
-        return
-    requested = next((VENDOR_TYPE.match(m).group('date') for m in media_types if VENDOR_TYPE.match(m)), None)
-    if requested is None:
-        detail = f'A versioned Accept header is required for this resource: {VERSIONED_TYPE}.'
+    requested = media_types(accept)
+    served = operation.negotiate(requested)
+    if served is not None:
+        return served.isoformat()
+    first = operation.versions[0].isoformat()
+    asked = next((VENDOR_TYPE.match(m).group('date') for m in requested if VENDOR_TYPE.match(m)), None)
+    if asked is None:
+        detail = f'A versioned Accept header is required for this resource: {vendor_type(first)}.'
     else:
-        detail = (f'Invalid or unsupported API version date {requested!r}; this resource is available from version '
-                  f'{API_VERSION} ({VERSIONED_TYPE}).')
+        detail = (f'Invalid or unsupported API version date {asked!r}; this resource is available from version '
+                  f'{first} ({vendor_type(first)}).')
     raise ApiError(406, 'INVALID_VERSION_DATE', detail)
 
 
 def parse_body(operation, request):
-    """The validated JSON body of an operation that declares one (415/400 otherwise)."""
+    """The validated JSON body of an operation that declares one (415/400 otherwise).
+
+    A JSON ``null`` counts as no body: every body of the subset is required, and a nullable schema
+    (OrgServiceAccountRequest, reused from the organization create request) does not make null a request.
+    """
     if operation.body_validator is None:
         return None
     if not request.body.strip():
@@ -92,13 +90,16 @@ def parse_body(operation, request):
             raise validation_error([('body', 'is required')])
         return None
     media_type = request.content_type
-    if media_type != 'application/json' and not _version_allowed(media_type):
+    if not operation.accepts_body_type(media_type):
+        first = vendor_type(operation.versions[0].isoformat())
         raise ApiError(415, 'UNSUPPORTED_MEDIA_TYPE',
-                       f'Content-Type {media_type or "(none)"} is not supported; use application/json or {VERSIONED_TYPE}.')
+                       f'Content-Type {media_type or "(none)"} is not supported; use application/json or {first}.')
     try:
         body = json.loads(request.body)
     except ValueError as exc:
         raise validation_error([('body', f'is not valid JSON: {exc}')]) from exc
+    if body is None and operation.body_required:
+        raise validation_error([('body', 'is required')])
     operation.validate_body(body)
     return body
 
@@ -121,9 +122,9 @@ class Application:
             if fault.kind == 'reset':
                 entry['status'] = 'reset'
                 return Response(drop=True)
-            if fault.kind == 'status':
+            if fault.kind in ('status', 'conflict'):
                 error = fault.error()
-                response = render(fault.status, error.body(), 'application/json', request, error.headers)
+                response = render(error.status, error.body(), 'application/json', request, error.headers)
                 entry['status'] = response.status
                 return response
             if fault.kind == 'delay':
@@ -138,6 +139,9 @@ class Application:
             entry['status'] = 'reset'
             return Response(drop=True)
         entry['status'] = response.status
+        if fault is not None and fault.kind == 'apply_then_delay':
+            # Applied (the state lock is released); the answer leaves only after the delay.
+            time.sleep(fault.seconds)
         return response
 
     def _route(self, request, entry):
@@ -159,12 +163,12 @@ class Application:
         sim = self.sim
         operation = None
         try:
-            operation, path_params = sim.contract.match(request.method, request.path)
+            operation, path_params = sim.contract.match(request.method, decode_path(request.path))
             now = sim.clock.now()
             with sim.state.lock:
                 principal = auth.authenticate(sim, request, entry)
                 auth.enforce_access_list(principal, request.client_ip, now)
-            negotiate_version(request.headers.get('Accept'))
+            served = negotiate_version(operation, request.headers.get('Accept'))
             allowed, remaining, retry_after = sim.api_limiter.hit(principal.ident, now.timestamp())
             limit_headers = {'RateLimit-Limit': str(sim.api_limiter.limit), 'RateLimit-Remaining': str(remaining)}
             if not allowed:
@@ -179,7 +183,7 @@ class Application:
             with sim.state.lock:
                 status, payload = handlers.HANDLERS[operation.operation_id](call)
             self._check(operation, status, payload, entry)
-            return render(status, payload, VERSIONED_TYPE, request, limit_headers)
+            return render(status, payload, vendor_type(served), request, limit_headers)
         except ApiError as error:
             payload = error.body()
             if error.error_code != 'SIMULATOR_RESPONSE_INVALID':
@@ -227,6 +231,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._serve()
 
     do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def __getattr__(self, name):
+        """Every other method (TRACE, CONNECT, ...) goes through the pipeline too, which answers 405 with
+        ``Allow`` on a known path (http.server would answer 501 with an HTML page)."""
+        if name.startswith('do_'):
+            return self._serve
+        raise AttributeError(name)
 
     def _read_body(self):
         if 'chunked' in (self.headers.get('Transfer-Encoding') or '').lower():

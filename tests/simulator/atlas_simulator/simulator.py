@@ -43,6 +43,8 @@ class Simulator:
         self.journal = Journal()
         self.faults = FaultQueue()
         self.nonces = DigestNonces()
+        self.token_rate_limit = int(token_rate_limit)
+        self.api_rate_limit = int(api_rate_limit)
         self.token_limiter = SlidingWindow(token_rate_limit)
         self.api_limiter = SlidingWindow(api_rate_limit)
         self.violations = []
@@ -52,11 +54,14 @@ class Simulator:
         self.reset()
 
     def reset(self):
-        """Back to the seed: state, tokens, journal, faults, rate-limit windows, clock offset, violations."""
+        """Back to the seed: state, tokens, journal, faults, rate limits and their windows, clock offset,
+        violations."""
         self.state.load(self.seed, self.max_secret_hours)
         self.journal.clear()
         self.faults.clear()
         self.nonces.clear()
+        self.token_limiter.set_limit(self.token_rate_limit)
+        self.api_limiter.set_limit(self.api_rate_limit)
         self.token_limiter.clear()
         self.api_limiter.clear()
         self.clock.reset()

@@ -9,11 +9,13 @@ handler, so concurrent requests (parallel Ansible forks) see consistent state. S
 and tokens are stored hashed only; plaintext secrets exist only in the response that created them.
 """
 
+import copy
 import dataclasses
 import datetime
 import hashlib
 import ipaddress
 import secrets
+import string
 import threading
 
 from .clock import iso, parse_iso
@@ -72,14 +74,31 @@ class Project:
     name: str
 
 
+def default_settings(max_secret_hours):
+    """The OrganizationSettings of a new organization (Atlas's defaults) with the given secret maximum."""
+    return {
+        'apiAccessListRequired': False,
+        'genAIFeaturesEnabled': True,
+        'maxServiceAccountSecretValidityInHours': int(max_secret_hours),
+        'multiFactorAuthRequired': False,
+        'restrictEmployeeAccess': False,
+        'streamsCrossGroupEnabled': False,
+    }
+
+
 @dataclasses.dataclass
 class Org:
-    """An organization with its projects and its maximum secret validity setting."""
+    """An organization with its projects and its settings (the OrganizationSettings body)."""
 
     id: str
     name: str
-    max_secret_hours: int
+    settings: dict
     projects: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def max_secret_hours(self):
+        """``maxServiceAccountSecretValidityInHours``: the longest lifetime of a new secret."""
+        return self.settings['maxServiceAccountSecretValidityInHours']
 
 
 @dataclasses.dataclass
@@ -129,6 +148,12 @@ class AccessEntry:
         except ValueError:
             return False
 
+    def record_use(self, address, now):
+        """Count one request from ``address`` admitted by this entry."""
+        self.last_used_address = address
+        self.last_used_at = now
+        self.request_count += 1
+
     def view(self):
         """The ServiceAccountIPAccessListEntry body."""
         return without_nulls({
@@ -138,6 +163,18 @@ class AccessEntry:
             'lastUsedAddress': self.last_used_address,
             'lastUsedAt': iso(self.last_used_at) if self.last_used_at else None,
             'requestCount': self.request_count,
+        })
+
+    def key_view(self, links):
+        """The UserAccessListResponse body (an API key's entry); ``count`` and the last use once used."""
+        return without_nulls({
+            'ipAddress': self.ip_address,
+            'cidrBlock': self.cidr_block,
+            'created': iso(self.created_at),
+            'count': self.request_count or None,
+            'lastUsed': iso(self.last_used_at) if self.last_used_at else None,
+            'lastUsedAddress': self.last_used_address,
+            'links': links,
         })
 
 
@@ -177,12 +214,31 @@ class ServiceAccount:
 
 @dataclasses.dataclass
 class ApiKey:
-    """A programmatic API key for HTTP Digest; the private key is kept only as the Digest HA1."""
+    """An organization programmatic API key for HTTP Digest.
 
+    The private key is kept only as the Digest HA1 plus its last 12 characters (the redacted form Atlas
+    shows after creation).
+    """
+
+    id: str
     public_key: str
     ha1: str
     org_id: str
     roles: list
+    desc: str
+    private_tail: str
+    access_list: list = dataclasses.field(default_factory=list)
+
+    def view(self, base_url, private_key=None):
+        """The ApiKeyUserDetails body; the plaintext private key only in the response that created it."""
+        return {
+            'desc': self.desc,
+            'id': self.id,
+            'links': [{'href': f'{base_url}/api/atlas/v2/orgs/{self.org_id}/apiKeys/{self.id}', 'rel': 'self'}],
+            'privateKey': private_key or redact_private_key(self.private_tail),
+            'publicKey': self.public_key,
+            'roles': [{'orgId': self.org_id, 'roleName': role} for role in self.roles],
+        }
 
 
 @dataclasses.dataclass
@@ -217,7 +273,7 @@ class State:
             self.orgs, self.projects, self.accounts, self.api_keys, self.tokens = {}, {}, {}, {}, {}
             for org_seed in seed['orgs']:
                 org = Org(org_seed['id'], org_seed.get('name', org_seed['id']),
-                          int(org_seed.get('max_secret_hours', max_secret_hours)))
+                          default_settings(org_seed.get('max_secret_hours', max_secret_hours)))
                 for project_seed in org_seed.get('projects', []):
                     project = Project(project_seed['id'], org.id, project_seed.get('name', project_seed['id']))
                     org.projects[project.id] = project
@@ -237,8 +293,36 @@ class State:
             masked=mask(admin['client_secret']), created_at=created,
             expires_at=parse_iso(admin.get('secret_expires_at', '2099-12-31T00:00:00Z'))))
         self.accounts[account.client_id] = account
-        ha1 = md5(f"{admin['public_key']}:{DIGEST_REALM}:{admin['private_key']}")
-        self.api_keys[admin['public_key']] = ApiKey(admin['public_key'], ha1, admin['org_id'], ['ORG_OWNER'])
+        self.add_api_key(admin['org_id'], admin['public_key'], admin['private_key'], ['ORG_OWNER'],
+                         admin.get('api_key_desc', 'Seeded admin API key'), admin.get('api_key_id') or new_hex_id())
+
+    # --- API keys ---------------------------------------------------------------------------------
+
+    def add_api_key(self, org_id, public_key, private_key, roles, desc, key_id=None):
+        """Store an organization API key (Digest HA1 only) and return it."""
+        key = ApiKey(id=key_id or self.new_api_key_id(), public_key=public_key,
+                     ha1=md5(f'{public_key}:{DIGEST_REALM}:{private_key}'), org_id=org_id, roles=list(roles),
+                     desc=desc, private_tail=private_key[-12:])
+        self.api_keys[public_key] = key
+        return key
+
+    def api_key_by_id(self, key_id):
+        """The API key with this id, or None."""
+        return next((key for key in self.api_keys.values() if key.id == key_id), None)
+
+    def new_api_key_id(self):
+        """A fresh 24-hex API key id."""
+        while True:
+            key_id = new_hex_id()
+            if self.api_key_by_id(key_id) is None:
+                return key_id
+
+    def new_public_key(self):
+        """A fresh public key: 8 lowercase letters, as Atlas issues them."""
+        while True:
+            public_key = ''.join(secrets.choice(string.ascii_lowercase) for _letter in range(8))
+            if public_key not in self.api_keys:
+                return public_key
 
     # --- service accounts -------------------------------------------------------------------------
 
@@ -295,10 +379,12 @@ class State:
             return {
                 'now': iso(now),
                 'orgs': [{'id': org.id, 'name': org.name, 'maxSecretHours': org.max_secret_hours,
+                          'settings': copy.deepcopy(org.settings),
                           'projects': [{'id': p.id, 'name': p.name} for p in org.projects.values()]}
                          for org in self.orgs.values()],
                 'serviceAccounts': accounts,
-                'apiKeys': [{'publicKey': key.public_key, 'orgId': key.org_id, 'roles': key.roles}
+                'apiKeys': [{'id': key.id, 'publicKey': key.public_key, 'orgId': key.org_id, 'roles': key.roles,
+                             'desc': key.desc, 'accessList': [entry.view() for entry in key.access_list]}
                             for key in self.api_keys.values()],
                 'tokens': {'activeByClient': _count_by_client(self.tokens.values(), now)},
             }
@@ -310,6 +396,11 @@ def _count_by_client(tokens, now):
         if token.active(now):
             counts[token.client_id] = counts.get(token.client_id, 0) + 1
     return counts
+
+
+def redact_private_key(tail):
+    """How Atlas shows a private key after creation: only its last 12 characters."""
+    return '********-****-****-' + tail
 
 
 def mask(secret):

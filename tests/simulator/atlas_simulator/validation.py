@@ -17,10 +17,12 @@ Deliberate strictness beyond the spec (documented in the README):
 """
 
 import copy
+import datetime
 import functools
 import json
 import os
 import re
+import urllib.parse
 
 import jsonschema.validators
 import regex
@@ -29,9 +31,37 @@ from openapi_schema_validator import OAS30ReadValidator, OAS30Validator, OAS30Wr
 
 from .errors import ApiError, not_found, validation_error
 
-SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spec', 'service-accounts.openapi.json')
-API_VERSION = '2024-08-05'
-VERSIONED_TYPE = f'application/vnd.atlas.{API_VERSION}+json'
+SPEC_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'spec', 'atlas-admin-subset.openapi.json')
+VENDOR_TYPE = re.compile(r'^application/vnd\.atlas\.(?P<date>[^+]*)\+json$')
+
+
+ENCODED_SLASH = re.compile('%2[fF]')
+
+
+def decode_path(raw_path):
+    """The request path as routes and parameters see it: percent-escapes decoded, except ``%2F``.
+
+    An encoded character means the character itself (``%3A`` is ``:``), as on any HTTP server; an encoded
+    slash stays ``%2F`` because it is part of a path parameter, not a separator (the spec's ``ipAddress``
+    pattern expects the ``%2F`` of a CIDR block).
+    """
+    return '%2F'.join(urllib.parse.unquote(part, errors='replace') for part in ENCODED_SLASH.split(raw_path))
+
+
+def vendor_type(version):
+    """``application/vnd.atlas.<version>+json``."""
+    return f'application/vnd.atlas.{version}+json'
+
+
+def vendor_date(media_type):
+    """The date of a versioned Atlas media type (a ``datetime.date``), or None when it is not one."""
+    match = VENDOR_TYPE.match(media_type or '')
+    if not match:
+        return None
+    try:
+        return datetime.date.fromisoformat(match.group('date'))
+    except ValueError:
+        return None
 
 
 def ecma_to_python(pattern):
@@ -155,6 +185,24 @@ def _describe(error):
     return error.message
 
 
+def _initial_secret_rule(body):
+    """Service account create: ``secretExpiresAfterHours`` is required unless ``withoutInitialSecret`` is
+    true, and must not be sent with it (spec text of both fields)."""
+    without = body.get('withoutInitialSecret') is True
+    if without and 'secretExpiresAfterHours' in body:
+        return [('secretExpiresAfterHours', 'must not be set when withoutInitialSecret is true')]
+    if not without and 'secretExpiresAfterHours' not in body:
+        return [('secretExpiresAfterHours', 'is required')]
+    return []
+
+
+# Body rules stated in the spec's prose but not in its schemas, by operationId.
+BODY_RULES = {
+    'createOrgServiceAccount': _initial_secret_rule,
+    'createGroupServiceAccount': _initial_secret_rule,
+}
+
+
 class CachedSchema:
     """A response validator that remembers documents it has already found valid.
 
@@ -218,6 +266,7 @@ class Operation:
 
     def __init__(self, method, template, spec, resolved):
         self.method = method.upper()
+        self.template = template
         self.operation_id = spec['operationId']
         # A client id never contains ':', so '{clientId}:invite' routes unambiguously; other segments
         # (an IPv6 access-list entry) may.
@@ -229,16 +278,47 @@ class Operation:
         self.body_required = bool(body and body.get('required'))
         self.body_validator = None
         if body:
-            schema = _close_objects(copy.deepcopy(body['content'][VERSIONED_TYPE]['schema']))
+            media = next(iter(body['content'].values()))
+            schema = _close_objects(copy.deepcopy(media['schema']))
             self.body_validator = RequestValidator(schema, format_checker=oas30_format_checker)
+        self.body_rules = BODY_RULES.get(self.operation_id)
         self.responses = {}
+        versions = set()
         for status, response in resolved['responses'].items():
             content = response.get('content') or {}
             schema = None
-            for media in content.values():
+            for media_type, media in content.items():
+                date = vendor_date(media_type)
+                if date is not None:
+                    versions.add(date)
                 if 'schema' in media:
                     schema = _close_objects(copy.deepcopy(media['schema']))
             self.responses[int(status)] = CachedSchema(schema) if schema else None
+        # The versions this operation is published in: the dates of its responses' vendor media types.
+        self.versions = sorted(versions)
+
+    def negotiate(self, media_types):
+        """The version (a date) to serve for the Accept media types, or None (406).
+
+        Each versioned media type asks for the newest version published on or before its date (a later
+        date "snaps down"); the newest such version over all of them wins.
+        """
+        served = None
+        for media_type in media_types:
+            requested = vendor_date(media_type)
+            if requested is None:
+                continue
+            candidates = [version for version in self.versions if version <= requested]
+            if candidates and (served is None or candidates[-1] > served):
+                served = candidates[-1]
+        return served
+
+    def accepts_body_type(self, media_type):
+        """``application/json``, or a versioned type dated on or after this operation's first version."""
+        if media_type == 'application/json':
+            return True
+        date = vendor_date(media_type)
+        return date is not None and bool(self.versions) and date >= self.versions[0]
 
     def parse_parameters(self, path_params, query):
         """Validate path and query parameters; return typed values (query defaults filled in).
@@ -269,8 +349,14 @@ class Operation:
         return values
 
     def validate_body(self, body):
-        """Validate a parsed JSON request body; raise 400 VALIDATION_ERROR naming every bad field."""
+        """Validate a parsed JSON request body; raise 400 VALIDATION_ERROR naming every bad field.
+
+        Besides the schema, an operation may have rules the schema cannot express (:data:`BODY_RULES`);
+        their problems are reported together with the schema's.
+        """
         problems = schema_violations(self.body_validator, body)
+        if self.body_rules is not None and isinstance(body, dict):
+            problems += [problem for problem in self.body_rules(body) if problem not in problems]
         if problems:
             raise validation_error(problems)
 

@@ -19,6 +19,10 @@ from ._client import AtlasError, AtlasOutcomeUnknown
 from ._validation import InputError
 
 
+class TaskFailure(Exception):
+    """The task ran to the end, but its outcome is a failure (an audit gate): it fails with its whole result."""
+
+
 class AtlasTask:
     """One module run: options in, one namespaced result out (or a structured failure)."""
 
@@ -78,6 +82,8 @@ class AtlasTask:
             self.execute()
         except InputError as exc:
             self.fail(msg=str(exc))
+        except TaskFailure as exc:
+            self.module.fail_json(msg=str(exc), **self.result)
         except AtlasError as exc:
             self.module.fail_atlas(self.action_text(), exc, **self.failure_result())
         self.module.exit_json(**self.result)

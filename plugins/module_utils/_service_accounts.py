@@ -57,6 +57,10 @@ class ServiceAccountDirectory:
         self.listing = self.client.paginate(self.collection_path, params=params)
         return self.listing
 
+    def user_managed_ids(self):
+        """The client ids of the default listing, which leaves system-managed accounts out (one more listing)."""
+        return set(account['clientId'] for account in self.client.paginate(self.collection_path))
+
     def by_name(self, name):
         """The one account with this name, None when there is none; several fail (names are not unique)."""
         matches = [account for account in self.list() if account.get('name') == name]
@@ -88,6 +92,11 @@ def read_access_list(client, scope, client_id):
         if exc.status == 404:
             return None
         raise
+
+
+def sorted_access_entries(entries):
+    """API access-list entries sorted by their string form (as results list them)."""
+    return sorted(entries, key=access_entry_key)
 
 
 def apply_access_plan(task, scope, client_id, plan):

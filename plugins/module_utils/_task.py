@@ -20,6 +20,10 @@ from ._locks import LockError, LockTimeout, NameLocks
 from ._validation import InputError
 
 
+class TaskFailure(Exception):
+    """The task ran to the end, but its outcome is a failure (an audit gate): it fails with its whole result."""
+
+
 class AtlasTask:
     """One module run: options in, one namespaced result out (or a structured failure)."""
 
@@ -93,6 +97,8 @@ class AtlasTask:
             self.execute()
         except InputError as exc:
             self.fail(msg=str(exc))
+        except TaskFailure as exc:
+            self.module.fail_json(msg=str(exc), **self.result)
         except AtlasError as exc:
             self.module.fail_atlas(self.action_text(), exc, **self.failure_result())
         finally:

@@ -288,3 +288,267 @@ class TestErrors:
         assert result['failed'] is True
         assert fragment in result['msg']
         assert atlas.calls == []
+
+
+# -- audit and access lists -----------------------------------------------------------------------------
+
+ENTRY = dict(ipAddress='203.0.113.7', cidrBlock=None, createdAt='2026-11-01T08:00:00Z', lastUsedAt=None, lastUsedAddress=None, requestCount=0)
+NETWORK = dict(cidrBlock='198.51.100.0/24', createdAt='2026-11-02T08:00:00Z', requestCount=3)
+NO_FLAGS = dict(expired=False, expiring=False, never_used=False, unused=False, at_secret_cap=False, open_access=False, system_managed=False)
+
+
+def access_list_path(client_id, scope=ORG_SAS):
+    return '%s/%s/accessList%s' % (scope, client_id, LIST)
+
+
+def audited_accounts():
+    """Three accounts judged at the server's clock (2026-11-23T12:00:00Z):
+
+    CLIENT_ID: one secret used an hour ago, valid for 8 more days: no flag (given an access-list entry).
+    OTHER_CLIENT_ID: two never-used secrets, the newer valid for exactly 168 more hours: expiring, at the cap.
+    THIRD_CLIENT_ID: one expired secret, used 100 days ago: expired, unused."""
+    used = secret(OLD_SECRET, created='2026-11-01T08:00:00Z', expires='2026-12-01T12:00:00Z')
+    used['lastUsedAt'] = '2026-11-23T11:00:00Z'
+    stale = secret(OLD_SECRET, created='2026-07-01T08:00:00Z', expires='2026-11-01T08:00:00Z')
+    stale['lastUsedAt'] = '2026-08-15T12:00:00Z'
+    return [
+        account(secrets=[used]),
+        account(client_id=OTHER_CLIENT_ID, name='idle', secrets=[
+            secret(NEW_SECRET, created='2026-11-20T12:00:00Z', expires='2026-11-30T12:00:00Z'),
+            secret(OLD_SECRET, created='2026-11-01T08:00:00Z', expires='2026-11-25T08:00:00Z')]),
+        account(client_id=THIRD_CLIENT_ID, name='stale', secrets=[stale]),
+    ]
+
+
+def reply_audited(atlas, listing=LIST):
+    first, second, third = audited_accounts()
+    atlas.reply('GET', ORG_SAS + listing, json_body=page(first, second, third))
+
+
+def reply_access_lists(atlas, client_ids=(CLIENT_ID, OTHER_CLIENT_ID, THIRD_CLIENT_ID)):
+    for client_id in client_ids:
+        atlas.reply('GET', access_list_path(client_id), json_body=page(ENTRY) if client_id == CLIENT_ID else page())
+
+
+AUDIT_CALLS = ['GET %s%s' % (ORG_SAS, LIST)] + ['GET ' + access_list_path(client_id) for client_id in (CLIENT_ID, OTHER_CLIENT_ID, THIRD_CLIENT_ID)]
+
+
+class TestAudit:
+    def test_audit_costs_one_access_list_get_per_account_and_nothing_more(self, atlas, run_module):
+        reply_audited(atlas)
+        reply_access_lists(atlas)
+
+        result = run_module(module, dict(org_id=ORG, audit=True))
+
+        assert 'failed' not in result
+        assert result['changed'] is False
+        assert atlas.calls == AUDIT_CALLS
+        first, second, third = result['service_accounts']
+        assert first['audit'] == NO_FLAGS
+        assert second['audit'] == dict(NO_FLAGS, expiring=True, never_used=True, at_secret_cap=True, open_access=True)
+        assert third['audit'] == dict(NO_FLAGS, expired=True, unused=True, open_access=True)
+        assert result['audit_summary'] == dict(accounts=3, expired=1, expiring=1, never_used=1, unused=1, at_secret_cap=1,
+                                               open_access=2, system_managed=0)
+        assert result['audit_findings'] == []
+        assert 'access_list' not in first
+        # The rest of each account is presented as without audit.
+        assert set(first) == {'client_id', 'name', 'description', 'roles', 'created_at', 'secrets', 'audit'}
+
+    def test_thresholds_are_options(self, atlas, run_module):
+        reply_audited(atlas)
+        reply_access_lists(atlas)
+
+        result = run_module(module, dict(org_id=ORG, audit=True, audit_expiring_hours=167, audit_unused_days=101))
+
+        assert [sa['audit']['expiring'] for sa in result['service_accounts']] == [False, False, False]
+        assert [sa['audit']['unused'] for sa in result['service_accounts']] == [False, False, False]
+
+    def test_flags_follow_the_server_clock(self, atlas, run_module):
+        """The newest secret of 'idle' expires at 2026-11-30T12:00:00Z: a Date one second either side of 168 hours before decides."""
+        later = {'Date': 'Mon, 23 Nov 2026 12:00:01 GMT'}
+        earlier = {'Date': 'Mon, 23 Nov 2026 11:59:59 GMT'}
+        for date, expected in ((later, True), (earlier, False)):
+            atlas.reply('GET', ORG_SAS + LIST, json_body=page(audited_accounts()[1]), headers=date)
+            atlas.reply('GET', access_list_path(OTHER_CLIENT_ID), json_body=page(), headers=date)
+
+            result = run_module(module, dict(org_id=ORG, audit=True))
+
+            assert result['service_accounts'][0]['audit']['expiring'] is expected
+
+    def test_no_account_no_access_list_get(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+
+        result = run_module(module, dict(org_id=ORG, audit=True))
+
+        assert atlas.calls == ['GET %s%s' % (ORG_SAS, LIST)]
+        assert result['service_accounts'] == []
+        assert result['audit_summary']['accounts'] == 0
+
+    def test_check_mode_makes_the_same_calls(self, atlas, run_module):
+        reply_audited(atlas)
+        reply_access_lists(atlas)
+
+        result = run_module(module, dict(org_id=ORG, audit=True), check_mode=True)
+
+        assert result['changed'] is False
+        assert atlas.calls == AUDIT_CALLS
+
+    def test_a_client_id_is_one_get_and_its_access_list(self, atlas, run_module):
+        atlas.reply('GET', PROJECT_SAS + '/' + CLIENT_ID, json_body=account(roles=['GROUP_OWNER']))
+        atlas.reply('GET', access_list_path(CLIENT_ID, PROJECT_SAS), json_body=page())
+
+        result = run_module(module, dict(project_id=PROJECT, client_id=CLIENT_ID, audit=True))
+
+        assert atlas.calls == ['GET %s/%s' % (PROJECT_SAS, CLIENT_ID), 'GET ' + access_list_path(CLIENT_ID, PROJECT_SAS)]
+        assert result['service_accounts'][0]['audit'] == dict(NO_FLAGS, expired=True, never_used=True, open_access=True)
+
+    def test_a_name_filter_reads_only_the_access_lists_of_the_matches(self, atlas, run_module):
+        reply_audited(atlas)
+        atlas.reply('GET', access_list_path(THIRD_CLIENT_ID), json_body=page())
+
+        result = run_module(module, dict(org_id=ORG, name='stale', audit=True))
+
+        assert atlas.calls == ['GET %s%s' % (ORG_SAS, LIST), 'GET ' + access_list_path(THIRD_CLIENT_ID)]
+        assert result['audit_summary']['accounts'] == 1
+
+    def test_an_account_gone_before_its_access_list_is_read(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account()))
+        atlas.error('GET', access_list_path(CLIENT_ID), 404, 'RESOURCE_NOT_FOUND', 'Cannot find resource.')
+
+        result = run_module(module, dict(org_id=ORG, audit=True, include_access_list=True))
+
+        assert 'failed' not in result
+        assert result['service_accounts'][0]['access_list'] is None
+        assert result['service_accounts'][0]['audit']['open_access'] is False
+
+    def test_an_access_list_error_fails_with_the_atlas_error(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account()))
+        atlas.error('GET', access_list_path(CLIENT_ID), 403, 'USER_UNAUTHORIZED', 'Not authorized.')
+
+        result = run_module(module, dict(org_id=ORG, audit=True))
+
+        assert result['failed'] is True
+        assert result['msg'] == 'Listing service accounts of organization %s: [USER_UNAUTHORIZED] Not authorized.' % ORG
+        assert result['error']['status'] == 403
+
+
+class TestAccessLists:
+    def test_include_access_list_without_audit(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(), account(client_id=OTHER_CLIENT_ID, name='other')))
+        atlas.reply('GET', access_list_path(CLIENT_ID), json_body=page(NETWORK, ENTRY))
+        atlas.reply('GET', access_list_path(OTHER_CLIENT_ID), json_body=page())
+
+        result = run_module(module, dict(org_id=ORG, include_access_list=True))
+
+        assert atlas.calls == ['GET %s%s' % (ORG_SAS, LIST), 'GET ' + access_list_path(CLIENT_ID), 'GET ' + access_list_path(OTHER_CLIENT_ID)]
+        first, second = result['service_accounts']
+        # Sorted by their string form: 198.51.100.0/24 before 203.0.113.7.
+        assert first['access_list'] == [
+            dict(ip_address=None, cidr_block='198.51.100.0/24', created_at='2026-11-02T08:00:00Z', last_used_at=None, last_used_address=None,
+                 request_count=3),
+            dict(ip_address='203.0.113.7', cidr_block=None, created_at='2026-11-01T08:00:00Z', last_used_at=None, last_used_address=None,
+                 request_count=0)]
+        assert second['access_list'] == []
+        assert 'audit' not in first
+        assert 'audit_summary' not in result
+        assert 'audit_findings' not in result
+
+    def test_audit_and_access_list_share_one_get_per_account(self, atlas, run_module):
+        reply_audited(atlas)
+        reply_access_lists(atlas)
+
+        result = run_module(module, dict(org_id=ORG, audit=True, include_access_list=True))
+
+        assert atlas.calls == AUDIT_CALLS
+        assert [len(sa['access_list']) for sa in result['service_accounts']] == [1, 0, 0]
+        assert [sa['audit']['open_access'] for sa in result['service_accounts']] == [False, True, True]
+
+
+class TestAuditSystemManaged:
+    def test_one_more_listing_with_include_system_managed(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST_SYSTEM, json_body=page(account(), account(client_id=OTHER_CLIENT_ID, name='mcp-integration')))
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account()))
+        atlas.reply('GET', access_list_path(CLIENT_ID), json_body=page())
+        atlas.reply('GET', access_list_path(OTHER_CLIENT_ID), json_body=page())
+
+        result = run_module(module, dict(org_id=ORG, audit=True, include_system_managed=True))
+
+        assert atlas.calls == ['GET %s%s' % (ORG_SAS, LIST_SYSTEM), 'GET %s%s' % (ORG_SAS, LIST),
+                               'GET ' + access_list_path(CLIENT_ID), 'GET ' + access_list_path(OTHER_CLIENT_ID)]
+        assert [sa['audit']['system_managed'] for sa in result['service_accounts']] == [False, True]
+        assert result['audit_summary']['system_managed'] == 1
+
+    def test_a_system_managed_account_by_client_id(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + '/' + OTHER_CLIENT_ID, json_body=account(client_id=OTHER_CLIENT_ID, name='mcp-integration'))
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account()))
+        atlas.reply('GET', access_list_path(OTHER_CLIENT_ID), json_body=page())
+
+        result = run_module(module, dict(org_id=ORG, client_id=OTHER_CLIENT_ID, audit=True, include_system_managed=True))
+
+        assert atlas.calls == ['GET %s/%s' % (ORG_SAS, OTHER_CLIENT_ID), 'GET %s%s' % (ORG_SAS, LIST), 'GET ' + access_list_path(OTHER_CLIENT_ID)]
+        assert result['service_accounts'][0]['audit']['system_managed'] is True
+
+    def test_without_include_system_managed_the_flag_is_false_and_costs_nothing(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account()))
+        atlas.reply('GET', access_list_path(CLIENT_ID), json_body=page())
+
+        result = run_module(module, dict(org_id=ORG, audit=True))
+
+        assert atlas.calls == ['GET %s%s' % (ORG_SAS, LIST), 'GET ' + access_list_path(CLIENT_ID)]
+        assert result['service_accounts'][0]['audit']['system_managed'] is False
+
+
+class TestAuditFailOn:
+    def test_fails_after_returning_the_data(self, atlas, run_module):
+        reply_audited(atlas)
+        reply_access_lists(atlas)
+
+        result = run_module(module, dict(org_id=ORG, audit=True, audit_fail_on=['never_used', 'expired']))
+
+        assert result['failed'] is True
+        assert result['changed'] is False
+        assert result['msg'] == (
+            "Audit of organization %s: 2 of 3 service accounts have a flag of audit_fail_on (expired, never_used): "
+            "'idle' (%s): never_used; 'stale' (%s): expired" % (ORG, OTHER_CLIENT_ID, THIRD_CLIENT_ID))
+        assert result['audit_findings'] == [dict(name='idle', client_id=OTHER_CLIENT_ID, flags=['never_used']),
+                                            dict(name='stale', client_id=THIRD_CLIENT_ID, flags=['expired'])]
+        assert [sa['client_id'] for sa in result['service_accounts']] == [CLIENT_ID, OTHER_CLIENT_ID, THIRD_CLIENT_ID]
+        assert result['audit_summary']['accounts'] == 3
+        assert 'error' not in result
+        assert atlas.calls == AUDIT_CALLS
+
+    def test_fail_on_turns_the_audit_on(self, atlas, run_module):
+        reply_audited(atlas)
+        reply_access_lists(atlas)
+
+        result = run_module(module, dict(org_id=ORG, audit_fail_on=['at_secret_cap']))
+
+        assert result['failed'] is True
+        assert result['audit_findings'] == [dict(name='idle', client_id=OTHER_CLIENT_ID, flags=['at_secret_cap'])]
+        assert atlas.calls == AUDIT_CALLS
+
+    def test_passes_when_no_account_has_the_flags(self, atlas, run_module):
+        reply_audited(atlas)
+        reply_access_lists(atlas)
+
+        result = run_module(module, dict(org_id=ORG, audit_fail_on=['unused'], audit_unused_days=3650))
+
+        assert 'failed' not in result
+        assert result['audit_findings'] == []
+        assert result['audit_summary']['unused'] == 0
+
+    @pytest.mark.parametrize('args, fragment', [
+        (dict(audit=True, audit_expiring_hours=-1), 'audit_expiring_hours must be between 0 and 8760, got -1'),
+        (dict(audit=True, audit_expiring_hours=8761), 'audit_expiring_hours must be between 0 and 8760, got 8761'),
+        (dict(audit=True, audit_unused_days=0), 'audit_unused_days must be between 1 and 3650, got 0'),
+        (dict(audit_unused_days=3651), 'audit_unused_days must be between 1 and 3650, got 3651'),
+        (dict(audit_fail_on=['expired', 'stale']), 'expired, expiring, never_used, unused, at_secret_cap, open_access, system_managed'),
+        (dict(audit_fail_on=['system_managed']), 'system_managed needs include_system_managed=true'),
+    ])
+    def test_bad_audit_options_fail_before_any_call(self, atlas, run_module, args, fragment):
+        result = run_module(module, dict(org_id=ORG, **args))
+
+        assert result['failed'] is True
+        assert fragment in result['msg']
+        assert 'service_accounts' not in result
+        assert atlas.calls == []

@@ -120,6 +120,17 @@ class AtlasOutcomeUnknown(AtlasConnectionError):
     error_code = 'OUTCOME_UNKNOWN'
 
 
+def _concurrent_write(response):
+    """409 DATA_CONCURRENCY_ERROR: Atlas refused a write that raced another on the same object (for example
+    two secret creates on one account) and applied nothing, so it is safe to send again, POST included."""
+    if response.status_code != 409:
+        return False
+    try:
+        return (response.json() or {}).get('errorCode') == 'DATA_CONCURRENCY_ERROR'
+    except (ValueError, AttributeError):
+        return False
+
+
 def _short_reason(exc):
     """A readable cause for a requests exception, without object reprs or request details."""
     text = str(exc)
@@ -336,7 +347,7 @@ class AtlasClient:
                 wait = self._backoff(attempt)
             else:
                 self._note_server_time(response)
-                if response.status_code not in RETRY_STATUSES:
+                if response.status_code not in RETRY_STATUSES and not _concurrent_write(response):
                     return response, attempt + 1
                 if method == 'POST' and not retry_lost_post and response.status_code in POST_AMBIGUOUS_STATUSES:
                     raise AtlasOutcomeUnknown('%s %s: HTTP %d from a gateway; Atlas may have applied it'

@@ -74,8 +74,8 @@ class AtlasModule(AnsibleModule):
                 self.fail_json(msg='Atlas credentials: %s' % exc)
         return self._client
 
-    def fail_atlas(self, action, error, **result):
-        """Fail with `msg: "<action>: [<errorCode>] <detail>"` and the structured `error` dict."""
+    def fail_atlas(self, action, error, hint=None, **result):
+        """Fail with `msg: "<action>: [<errorCode>] <detail>"` (plus a hint on what to check) and the `error` dict."""
         if not isinstance(error, AtlasError):
             raise error
-        self.fail_json(msg='%s: %s' % (action, error), error=error.to_dict(), **result)
+        self.fail_json(msg='%s: %s%s' % (action, error, '; ' + hint if hint else ''), error=error.to_dict(), **result)

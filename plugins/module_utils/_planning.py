@@ -41,6 +41,7 @@ SERVICE_ACCOUNT_FIELDS = (
     field('description'),
     field('roles', unordered=True),
     field('secret_expires_after_hours', 'secretExpiresAfterHours', create_only=True),
+    field('without_initial_secret', 'withoutInitialSecret', create_only=True),
 )
 PROJECT_ASSIGNMENT_FIELDS = (
     field('roles', unordered=True),
@@ -167,8 +168,11 @@ def secrets_after(secrets, plan, created):
 
 # What the set module wants for one account (options already checked, roles sorted):
 # state 'present' or 'absent'; secret: SecretRules or None; first_secret_hours: the lifetime of the
-# secret a create makes; access_list: normalized (kind, value) pairs, or None when not managed.
-AccountWish = namedtuple('AccountWish', 'name description roles state secret first_secret_hours access_list', defaults=(None,))
+# secret a create makes; access_list: normalized (kind, value) pairs, or None when not managed;
+# initial_secret: False creates the account without a secret (then its first one, if `secret` asks for
+# one, comes from the secret planner).
+AccountWish = namedtuple('AccountWish', 'name description roles state secret first_secret_hours access_list initial_secret',
+                         defaults=(None, True))
 
 
 class AccountPlan:
@@ -204,16 +208,27 @@ def plan_account(current, wish, now):
             plan.after = None
         return plan
     if current is None:
-        missing = [option for option, value in (('description', wish.description), ('roles', wish.roles),
-                                                ('secret.expires_after_hours', wish.first_secret_hours)) if value is None]
+        required = [('description', wish.description), ('roles', wish.roles)]
+        if wish.initial_secret:
+            required.append(('secret.expires_after_hours', wish.first_secret_hours))
+        missing = [option for option, value in required if value is None]
         if missing:
             raise InputError('creating service account %r needs %s' % (wish.name, ', '.join(missing)))
-        body = api_body(SERVICE_ACCOUNT_FIELDS, dict(name=wish.name, description=wish.description, roles=wish.roles,
-                                                     secret_expires_after_hours=wish.first_secret_hours), create=True)
+        values = dict(name=wish.name, description=wish.description, roles=wish.roles)
+        if wish.initial_secret:
+            values['secret_expires_after_hours'] = wish.first_secret_hours
+        else:
+            values['without_initial_secret'] = True
         predicted = dict(clientId=None, name=wish.name, description=wish.description, roles=list(wish.roles),
-                         createdAt=format_time(now), secrets=[predict_secret(now, wish.first_secret_hours)])
-        plan.actions.append(Action('create_account', wish.name, body, predicted))
+                         createdAt=format_time(now), secrets=[predict_secret(now, wish.first_secret_hours)] if wish.initial_secret else [])
+        plan.actions.append(Action('create_account', wish.name, api_body(SERVICE_ACCOUNT_FIELDS, values, create=True), predicted))
         plan.labels.append('created')
+        if not wish.initial_secret and wish.secret is not None:
+            # The first secret comes from the secret planner, once the account exists (its client id is known then).
+            secret_plan, actions = secret_actions(None, [], now, wish.secret)
+            plan.secret_plan = secret_plan
+            plan.actions += actions
+            predicted = dict(predicted, secrets=[actions_predicting(actions, 'create_secret')])
         plan.after = predicted
         return plan
     client_id = current['clientId']

@@ -13,7 +13,7 @@ presentation in _presentation and credentials files in _credentials."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ._client import AtlasApiError
+from ._client import AtlasApiError, AtlasError, api_path
 from ._planning import access_entry_key, duplicate_names_message
 from ._scope import Scope
 from ._validation import InputError
@@ -111,3 +111,28 @@ def access_entries_after(current, plan, added=()):
     """The API entries once the plan ran, sorted by their string form; entries not seen yet are predicted."""
     known = dict((access_entry_key(entry), entry) for entry in list(current) + list(added))
     return [known.get(key) or {('cidrBlock' if '/' in key else 'ipAddress'): key} for key in plan.after_keys]
+
+
+# -- the organization's cap on secret lifetimes ----------------------------------------------------------
+
+ORG_SETTINGS_PATH = '/api/atlas/v2/orgs/{org_id}/settings'
+ORG_SETTINGS_API_VERSION = '2023-01-01'
+
+
+def secret_lifetime_hint(client, scope, error):
+    """After Atlas refused a secret lifetime: name the organization setting that caps it, with its value when
+    the organization is known (one more read, on this failure path only)."""
+    if getattr(error, 'error_code', None) != 'INVALID_SECRET_EXPIRATION':
+        return None
+    where = ('cloudops.atlas.atlas_organization_settings manages it (option max_service_account_secret_validity_hours); '
+             'ask an organization owner to raise it, or ask for a shorter lifetime')
+    if scope.is_project:
+        return 'the organization setting maxServiceAccountSecretValidityInHours caps the lifetime of new secrets; ' + where
+    try:
+        settings = client.get(api_path(ORG_SETTINGS_PATH, org_id=scope.id), version=ORG_SETTINGS_API_VERSION) or {}
+    except AtlasError:
+        settings = {}
+    value = settings.get('maxServiceAccountSecretValidityInHours')
+    if value is None:
+        return 'the organization setting maxServiceAccountSecretValidityInHours caps the lifetime of new secrets; ' + where
+    return 'organization %s allows secrets of at most %s hours (maxServiceAccountSecretValidityInHours); %s' % (scope.id, value, where)

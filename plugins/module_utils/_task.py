@@ -52,6 +52,10 @@ class AtlasTask:
         """What a failure says failed, e.g. "Ensuring service account 'ci' in organization 5f..."."""
         return 'Running'
 
+    def explain(self, error):
+        """A hint on what to check after an Atlas error, or None."""
+        return None
+
     # -- mechanics ----------------------------------------------------------------------------------------
 
     def write(self, method, path, body=None):
@@ -100,7 +104,7 @@ class AtlasTask:
         except TaskFailure as exc:
             self.module.fail_json(msg=str(exc), **self.result)
         except AtlasError as exc:
-            self.module.fail_atlas(self.action_text(), exc, **self.failure_result())
+            self.module.fail_atlas(self.action_text(), exc, hint=self.explain(exc), **self.failure_result())
         finally:
             if self.name_locks is not None:
                 self.name_locks.release()

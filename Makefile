@@ -34,6 +34,15 @@ EE_CONTEXT := $(CACHE)/ee-context
 ANSIBLE_TEST := cd $(COLLECTION) && $(VENV_BIN)/ansible-test
 ANSIBLE_TEST_ARGS := --python $(PYTHON_VERSION) --color no
 
+# The older ansible-cores `make cores` tests (meta/runtime.yml claims >=2.16.0; .venv has 2.19),
+# each in its venv .cache/cores/<X.Y> from requirements-core-<X.Y>.txt. Units and integration
+# run on every one; the molecule scenario on the oldest and the newest only, to keep the step
+# under ~8 minutes (all three took 9.5 min here, venvs included; each molecule run ~35 s).
+# MOLECULE_CORES="2.16 2.17 2.18" runs it on all.
+CORES := 2.16 2.17 2.18
+CORES_DIR := $(CACHE)/cores
+MOLECULE_CORES ?= $(firstword $(CORES)) $(lastword $(CORES))
+
 # Line coverage goal for plugins/module_utils/ (the Atlas client); `make units` fails below it.
 COVERAGE_GOAL ?= 90
 
@@ -42,7 +51,7 @@ COVERAGE_GOAL ?= 90
 export PATH := $(VENV_BIN):$(PATH)
 
 .PHONY: help setup venv get-pip stage test sanity units simulator-tests integration lint \
-	molecule docs-lint changelog-lint build import-check ee demo clean
+	molecule docs-lint changelog-lint build import-check ee demo clean core-venvs cores
 
 help:
 	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
@@ -59,6 +68,7 @@ help:
 	@echo "make build            ansible-galaxy collection build into .cache/build/"
 	@echo "make import-check     galaxy-importer on the built tarball"
 	@echo "make ee               ansible-builder create (when execution-environment.yml exists)"
+	@echo "make cores            units and integration again under ansible-core $(CORES), molecule under $(MOLECULE_CORES)"
 	@echo "make clean            remove .cache/ and other local output (keeps .venv)"
 
 # --- setup -------------------------------------------------------------------------------
@@ -67,7 +77,7 @@ setup: venv get-pip
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): requirements.txt requirements-dev.txt
+$(VENV_STAMP): requirements.txt requirements-dev.txt requirements-sim.txt
 	@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
 	if [ "$$version" != "$(PYTHON_VERSION)" ]; then \
 		echo "Python $(PYTHON_VERSION) is required; PYTHON=$(PYTHON) is '$$version'" >&2; exit 1; \
@@ -84,6 +94,16 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt
 # reach; it uses ~/.ansible/test/cache/get_pip_<X_Y>.py when present, so install our stand-in.
 get-pip: venv
 	@tests/utils/install_get_pip.sh $(VENV_PYTHON)
+
+# One venv per older ansible-core (rebuilt when its requirements change), for `make cores`
+# (which builds them in parallel).
+core-venvs: $(foreach core,$(CORES),$(CORES_DIR)/$(core)/.requirements-installed)
+
+$(CORES_DIR)/%/.requirements-installed: requirements-core-%.txt requirements.txt requirements-sim.txt
+	rm -rf $(addprefix $(CORES_DIR)/$*/,bin include lib lib64 pyvenv.cfg)
+	$(PYTHON) -m venv $(CORES_DIR)/$*
+	$(CORES_DIR)/$*/bin/python -m pip install --quiet --progress-bar off -r requirements-core-$*.txt
+	touch $@
 
 # ansible-test needs the collection at .../ansible_collections/cloudops/atlas (a real path).
 stage:
@@ -172,6 +192,13 @@ ee: setup
 	@if [ ! -f execution-environment.yml ]; then echo "ee: no execution-environment.yml yet" >&2; exit 1; fi
 	rm -rf $(EE_CONTEXT)
 	$(VENV_BIN)/ansible-builder create --file execution-environment.yml --context $(EE_CONTEXT)
+
+# The unit tests, the integration targets and the molecule scenario under each of $(CORES),
+# each core with its own venv, pip bootstrap and staged copy (tests/utils/cores.sh).
+cores: setup
+	@$(MAKE) --no-print-directory -j$(words $(CORES)) core-venvs
+	@tests/utils/install_get_pip.sh $(foreach core,$(CORES),$(CORES_DIR)/$(core)/bin/python)
+	MOLECULE_CORES="$(MOLECULE_CORES)" tests/utils/cores.sh $(CORES)
 
 # --- demo --------------------------------------------------------------------------------
 

@@ -51,7 +51,7 @@ COVERAGE_GOAL ?= 90
 export PATH := $(VENV_BIN):$(PATH)
 
 .PHONY: help setup venv get-pip stage test sanity units simulator-tests integration lint \
-	molecule docs-lint changelog-lint build import-check ee demo clean core-venvs cores
+	molecule docs-lint changelog-lint build import-check ee demo clean core-venvs cores runner
 
 help:
 	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
@@ -63,6 +63,7 @@ help:
 	@echo "make integration      ansible-test integration against a fresh simulator"
 	@echo "make lint             ansible-lint (production profile)"
 	@echo "make molecule         molecule test (when extensions/molecule/default/ exists)"
+	@echo "make runner           playbooks/onboard.yml through ansible-runner, laid out as an AWX job"
 	@echo "make docs-lint        antsibull-docs lint-collection-docs"
 	@echo "make changelog-lint   antsibull-changelog lint"
 	@echo "make build            ansible-galaxy collection build into .cache/build/"
@@ -166,6 +167,11 @@ molecule: setup
 	@if [ ! -d extensions/molecule/default ]; then echo "molecule: no extensions/molecule/default/ yet" >&2; exit 1; fi
 	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
 		XDG_CACHE_HOME=$$cache ANSIBLE_HOME=$(CACHE)/ansible-home $(VENV_BIN)/molecule test
+
+# AWX's engine: tests/runner/ runs playbooks/onboard.yml twice through ansible-runner from a
+# private data directory laid out as AWX lays it out (it starts and stops its own simulator).
+runner: setup
+	$(VENV_PYTHON) -m pytest -q -p no:cacheprovider tests/runner
 
 # Run on the staged copy: antsibull-docs resolves the collection through its
 # ansible_collections/ path.

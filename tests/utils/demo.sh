@@ -15,6 +15,9 @@ stage=${1:?usage: demo.sh STAGE_DIR}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv_bin=$(cd "$(dirname "${PYTHON:-$root/.venv/bin/python}")" && pwd)
 playbook=playbooks/onboard.yml
+# localhost with a local connection and this venv's Python: without an inventory,
+# ansible-playbook warns that none was parsed and that the hosts list is empty.
+inventory=playbooks/inventory/localhost.yml
 demo="$root/.demo"
 
 cd "$root"
@@ -64,8 +67,8 @@ export ANSIBLE_COLLECTIONS_PATH="$stage"
 run() {
     echo
     echo "demo: $1"
-    echo "demo: ansible-playbook $playbook against $MONGODB_ATLAS_BASE_URL"
-    "$venv_bin/ansible-playbook" "$playbook" -e "@$demo/atlas_sim.yml"
+    echo "demo: ansible-playbook -i $inventory $playbook against $MONGODB_ATLAS_BASE_URL"
+    "$venv_bin/ansible-playbook" -i "$inventory" "$playbook" -e "@$demo/atlas_sim.yml"
 }
 
 run "1st run: creates the service accounts, their secrets and credentials files"

@@ -10,15 +10,21 @@
 # would not reach the modules: a per-run HOME is what gives the modules' token cache
 # (~/.cache/cloudops.atlas/tokens) a fresh directory, so runs never share tokens.
 # --continue-on-error: one run reports every failing target, not just the first.
+#
+# Interpreters: PYTHON (default .venv/bin/python) runs the simulator and writes the config;
+# ANSIBLE_PYTHON (default PYTHON) is the venv whose ansible-test runs the targets, and so the
+# ansible-core under test: `make cores` points it at .cache/cores/<X.Y>/bin/python.
 set -euo pipefail
 
 coll=${1:?usage: integration.sh COLLECTION_DIR [ansible-test args...]}
 shift
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv_bin=$(cd "$(dirname "${PYTHON:-$root/.venv/bin/python}")" && pwd)
+ansible_bin=$(cd "$(dirname "${ANSIBLE_PYTHON:-$venv_bin/python}")" && pwd)
+export PYTHON="$venv_bin/python"   # simulator.sh starts the simulator with it
 state=$(mktemp -d "${TMPDIR:-/tmp}/atlas-integration.XXXXXX")
 
-# shellcheck disable=SC2317  # only called through the EXIT trap
+# shellcheck disable=SC2317,SC2329  # only called through the EXIT trap
 cleanup() {
     "$root/tests/utils/simulator.sh" stop "$state/sim" || true
     rm -rf "$state"
@@ -34,7 +40,8 @@ trap 'exit 143' TERM
 mkdir -p "$state/home"
 cd "$coll"
 status=0
-HOME="$state/home" "$venv_bin/ansible-test" integration --local --python 3.11 --color no --continue-on-error "$@" || status=$?
+echo "integration: ansible-core $("$ansible_bin/python" -c 'from ansible.release import __version__; print(__version__)') from $ansible_bin"
+HOME="$state/home" "$ansible_bin/ansible-test" integration --local --python 3.11 --color no --continue-on-error "$@" || status=$?
 if [ "$status" -ne 0 ]; then
     echo "integration: ansible-test exited with $status; the simulator's log follows" >&2
     tail -n 50 "$state/sim/simulator.log" >&2 || true

@@ -34,11 +34,14 @@ not_applicable() {
             fi
             ;;
         molecule) [ -d extensions/molecule/default ] || echo "no molecule scenario (extensions/molecule/default/) yet" ;;
+        runner) [ -f playbooks/onboard.yml ] || echo "no playbooks/onboard.yml yet" ;;
+        docs) [ -f docs/docsite/extra-docs.yml ] || echo "no docs/docsite/extra-docs.yml yet" ;;
         ee) [ -f execution-environment.yml ] || echo "no execution-environment.yml yet" ;;
     esac
 }
 
-steps=(sanity units simulator-tests fuzz integration lint molecule docs-lint changelog-lint build import-check ee)
+# cores (the older ansible-cores, several minutes) runs last, so the quick steps report first.
+steps=(sanity units simulator-tests fuzz integration runner lint molecule docs-lint docs changelog-lint build import-check ee cores)
 results=()
 passed=0
 failed=0

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# `make cores`: run the unit tests, the integration targets and the molecule scenario again under
+# every older ansible-core that meta/runtime.yml claims (requires_ansible: >=2.16.0); the
+# project venv (.venv, ansible-core 2.19) runs them in the other steps of `make test`.
+#
+# Usage: cores.sh CORE...   e.g. cores.sh 2.16 2.17 2.18
+#
+# Each CORE has its venv in .cache/cores/<CORE> (built by `make core-venvs` from
+# requirements-core-<CORE>.txt, ansible-test's pip bootstrap installed by install_get_pip.sh)
+# and its own staged copy of the collection in .cache/cores/<CORE>/stage, so ansible-test's
+# output of one core never mixes with another's.
+#
+# MOLECULE_CORES (default: every CORE) lists the cores the molecule scenario runs on.
+# Each check's output goes to .cache/cores/<CORE>/<check>.log; a failed check's log tail is
+# printed. Every check runs even when an earlier one failed; the exit status is 1 when any failed.
+set -uo pipefail
+
+[ $# -gt 0 ] || { echo "usage: cores.sh CORE..." >&2; exit 2; }
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cores_dir="$root/.cache/cores"
+# The simulator always runs in the project venv (integration.sh, molecule's prepare uses the
+# Python that runs ansible-playbook, which has the simulator's requirements-sim.txt too).
+export PYTHON="$root/.venv/bin/python"
+molecule_cores=" ${MOLECULE_CORES:-$*} "
+
+results=()
+failed=0
+started=$(date +%s)
+
+# check CORE NAME COMMAND...: run one check, log it, record the result.
+check() {
+    local core=$1 name=$2
+    shift 2
+    local log="$cores_dir/$core/$name.log" t0 result secs
+    echo "==> ansible-core $core: $name"
+    t0=$(date +%s)
+    if "$@" >"$log" 2>&1 </dev/null; then
+        result=passed
+    else
+        result=FAILED
+        failed=$((failed + 1))
+        echo "--- last 80 lines of $log"
+        tail -n 80 "$log" | sed 's/\x1b\[[0-9;]*m//g'
+        echo "---"
+    fi
+    secs=$(($(date +%s) - t0))
+    echo "<== ansible-core $core: $name $result (${secs}s)"
+    results+=("$(printf '%-6s %-12s %-8s %5ss' "$core" "$name" "$result" "$secs")")
+}
+
+run_units() {  # run_units COLLECTION_DIR BIN_DIR
+    cd "$1" && "$2/ansible-test" units --python 3.11 --venv --color no
+}
+
+run_integration() {  # run_integration COLLECTION_DIR BIN_DIR
+    ANSIBLE_PYTHON="$2/python" "$root/tests/utils/integration.sh" "$1"
+}
+
+# molecule runs ansible-playbook from PATH: the core's bin directory goes first. ANSIBLE_HOME
+# per core: molecule installs the collection there (see the molecule target in the Makefile).
+run_molecule() {  # run_molecule CORE BIN_DIR
+    local cache status=0
+    cache=$(mktemp -d "${TMPDIR:-/tmp}/atlas-molecule.XXXXXX")
+    cd "$root" && PATH="$2:$PATH" XDG_CACHE_HOME="$cache" ANSIBLE_HOME="$cores_dir/$1/ansible-home" \
+        "$2/molecule" test || status=$?
+    rm -rf "$cache"
+    return "$status"
+}
+
+for core in "$@"; do
+    bin="$cores_dir/$core/bin"
+    if [ ! -x "$bin/ansible-test" ]; then
+        echo "cores: $bin/ansible-test is missing (make core-venvs builds it)" >&2
+        failed=$((failed + 1))
+        results+=("$(printf '%-6s %-12s %-8s' "$core" "venv" "FAILED")")
+        continue
+    fi
+    echo
+    echo "==> ansible-core $("$bin/python" -c 'from ansible.release import __version__; print(__version__)') from $bin"
+    coll=$("$root/tests/utils/stage.sh" "$cores_dir/$core/stage")
+    check "$core" units run_units "$coll" "$bin"
+    check "$core" integration run_integration "$coll" "$bin"
+    if [[ "$molecule_cores" == *" $core "* ]]; then
+        check "$core" molecule run_molecule "$core" "$bin"
+    else
+        results+=("$(printf '%-6s %-12s %-8s %s' "$core" "molecule" "not run" "(MOLECULE_CORES=${MOLECULE_CORES:-})")")
+    fi
+done
+
+echo
+echo "cores: summary (total $(($(date +%s) - started))s):"
+printf '  %s\n' "${results[@]}"
+[ "$failed" -eq 0 ]

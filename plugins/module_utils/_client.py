@@ -340,6 +340,9 @@ class AtlasClient:
                 response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
             except req_exc.SSLError as exc:
                 raise AtlasConnectionError(self._describe(exc))
+            except (req_exc.MissingSchema, req_exc.InvalidSchema, req_exc.InvalidURL) as exc:
+                # A malformed api_base_url never gets better: no retry.
+                raise AtlasConnectionError('api_base_url %r is not a usable URL (%s)' % (self.base_url, _short_reason(exc)))
             except req_exc.RequestException as exc:
                 if method == 'POST' and not retry_lost_post and not _never_reached_server(exc):
                     raise AtlasOutcomeUnknown('%s %s: %s; Atlas may have applied it' % (method, path, self._describe(exc)))

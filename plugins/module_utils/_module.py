@@ -11,7 +11,11 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+import os
+import re
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.errors import AnsibleFallbackNotFound
 
 from ._auth import AuthConfigError
 from ._client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, AtlasClient, AtlasError
@@ -30,10 +34,20 @@ ENV_VARS = {
 }
 
 
+def nonempty_env_fallback(*names):
+    """The first of these environment variables that is set to something: AWX injects the inputs a credential
+    leaves unset as empty strings, and an empty MONGODB_ATLAS_PUBLIC_KEY must not hide MONGODB_ATLAS_PUBLIC_API_KEY
+    (nor an empty MONGODB_ATLAS_BASE_URL replace the default)."""
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
 def atlas_argument_spec():
     """The connection options; every module merges them into its own argument spec."""
     def env(option):
-        return (env_fallback, ENV_VARS[option])
+        return (nonempty_env_fallback, ENV_VARS[option])
 
     return dict(
         api_base_url=dict(type='str', default=DEFAULT_BASE_URL, fallback=env('api_base_url')),
@@ -60,6 +74,8 @@ class AtlasModule(AnsibleModule):
         super(AtlasModule, self).__init__(argument_spec=spec, **kwargs)
         if not HAS_REQUESTS:
             self.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
+        if not re.match(r'^https?://[^/\s]+', self.params['api_base_url'] or ''):
+            self.fail_json(msg='api_base_url must be an http:// or https:// URL, got %r' % self.params['api_base_url'])
         for option, minimum in (('api_timeout', 1), ('api_retries', 0), ('api_retry_max_wait', 0)):
             if self.params[option] < minimum:
                 self.fail_json(msg='%s must be at least %d, got %d' % (option, minimum, self.params[option]))

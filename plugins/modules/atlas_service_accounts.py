@@ -539,7 +539,8 @@ class ServiceAccountSet(AtlasTask):
         return execution.after, execution.outcome(), execution.written
 
     def entry(self, work, plan, after, labels, written, now):
-        shown = after or plan.current
+        # An account that does not exist (a create that failed, an absent one) shows its name and nothing else.
+        shown = after or plan.current or dict(name=plan.name)
         view = present_account(shown, now, with_secret=self.params['return_secrets'])
         if after is None:
             view['secrets'] = []

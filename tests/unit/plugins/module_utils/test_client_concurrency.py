@@ -69,3 +69,33 @@ def test_a_401_for_the_current_token_renews_only_a_cached_one_and_only_once(make
     assert auth._token is None
     auth._token = 'token-2'
     assert auth.renew(make_client(), {'headers': {'Authorization': 'Bearer token-2'}}) is False
+
+
+CONFLICT = dict(error=409, errorCode='DATA_CONCURRENCY_ERROR', detail='Concurrent modification.', reason='Conflict', parameters=[])
+
+
+def test_a_post_refused_as_a_concurrent_write_is_sent_again(atlas, make_client, sleeps):
+    atlas.add('POST', ORGS_URL, status=409, json=CONFLICT)
+    atlas.add('POST', ORGS_URL, status=201, json={'id': 'x'})
+
+    assert make_client().post('/api/atlas/v2/orgs', {'name': 'x'}) == {'id': 'x'}
+    assert [call.request.method for call in atlas.calls] == ['POST', 'POST']
+    assert len(sleeps) == 1
+
+
+def test_other_conflicts_are_not_retried(atlas, make_client):
+    from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasApiError
+    import pytest
+    atlas.add('POST', ORGS_URL, status=409, json=dict(CONFLICT, errorCode='DUPLICATE_NAME'))
+
+    with pytest.raises(AtlasApiError) as failure:
+        make_client().post('/api/atlas/v2/orgs', {'name': 'x'})
+    assert failure.value.error_code == 'DUPLICATE_NAME' and len(atlas.calls) == 1
+
+
+def test_a_malformed_base_url_fails_at_once_without_retries(make_client, sleeps):
+    from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasConnectionError
+    import pytest
+    with pytest.raises(AtlasConnectionError, match="api_base_url 'cloud.mongodb.com' is not a usable URL"):
+        make_client(base_url='cloud.mongodb.com').get('/api/atlas/v2/orgs')
+    assert sleeps == []

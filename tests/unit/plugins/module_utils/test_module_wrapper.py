@@ -127,6 +127,28 @@ def test_terraform_api_key_variables_come_first(monkeypatch):
     assert (params['api_public_key'], params['api_private_key']) == ('tf-public', 'tf-private')
 
 
+def test_empty_variables_count_as_unset_as_awx_injects_unset_inputs(monkeypatch):
+    # AWX renders a credential input that was left empty as an empty string.
+    monkeypatch.setenv('MONGODB_ATLAS_BASE_URL', '')
+    monkeypatch.setenv('MONGODB_ATLAS_PUBLIC_KEY', '')
+    monkeypatch.setenv('MONGODB_ATLAS_PRIVATE_KEY', '')
+    monkeypatch.setenv('MONGODB_ATLAS_PUBLIC_API_KEY', 'cli-public')
+    monkeypatch.setenv('MONGODB_ATLAS_PRIVATE_API_KEY', 'cli-private')
+
+    params = make_module().params
+
+    assert params['api_base_url'] == 'https://cloud.mongodb.com'
+    assert (params['api_public_key'], params['api_private_key']) == ('cli-public', 'cli-private')
+
+
+@pytest.mark.parametrize('url', ['', 'cloud.mongodb.com', 'ftp://cloud.mongodb.com', 'https://'])
+def test_a_base_url_that_is_not_http_fails_before_any_call(url):
+    with pytest.raises(Failed) as failure:
+        make_module({'api_access_token': 't', 'api_base_url': url})
+
+    assert failure.value.result['msg'] == 'api_base_url must be an http:// or https:// URL, got %r' % url
+
+
 def test_secret_options_are_no_log():
     spec = atlas_argument_spec()
 

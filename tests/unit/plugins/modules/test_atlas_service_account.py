@@ -257,3 +257,35 @@ class TestDelivery:
         assert result['failed'] is True
         assert 'does not exist' in result['msg']
         assert atlas.calls == []
+
+
+class TestWithoutInitialSecret:
+    def test_creates_without_a_secret_and_needs_no_lifetime(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, status=201, json_body=account(secrets=[]),
+                    match_body=dict(name='ci-deployer', description='Deploys from CI', roles=['ORG_READ_ONLY'], withoutInitialSecret=True))
+        args = dict(CREATE, initial_secret=False)
+        del args['secret_expires_after_hours']
+
+        result = run_module(module, args)
+
+        assert result['changed'] is True
+        assert result['service_account']['secrets'] == []
+
+    def test_a_lifetime_with_initial_secret_false_fails_before_any_call(self, atlas, run_module):
+        result = run_module(module, dict(CREATE, initial_secret=False))
+
+        assert result['failed'] is True
+        assert 'initial_secret=false creates the account without a secret, so secret_expires_after_hours cannot be given' in result['msg']
+        assert atlas.calls == []
+
+    def test_a_refused_lifetime_in_a_project_names_the_setting(self, atlas, run_module):
+        atlas.reply('GET', PROJECT_SAS + LIST, json_body=page())
+        atlas.error('POST', PROJECT_SAS, 400, 'INVALID_SECRET_EXPIRATION', 'Out of range.')
+
+        args = dict(CREATE, project_id=PROJECT, roles=['GROUP_READ_ONLY'])
+        del args['org_id']
+        result = run_module(module, args)
+
+        assert 'maxServiceAccountSecretValidityInHours caps the lifetime of new secrets' in result['msg']
+        assert len(atlas.calls) == 2

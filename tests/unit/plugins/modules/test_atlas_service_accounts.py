@@ -445,3 +445,55 @@ def test_check_mode_takes_no_lock(atlas, run_module, monkeypatch):
         holder.release()
 
     assert result['changed'] is True
+
+
+class TestWithoutInitialSecret:
+    def test_the_first_secret_then_comes_from_the_secret_planner_and_is_delivered(self, atlas, run_module, tmp_path):
+        bare = account(secrets=[])
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, status=201, json_body=bare,
+                    match_body=dict(name='ci-deployer', description='Deploys from CI', roles=['ORG_READ_ONLY'], withoutInitialSecret=True))
+        atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), status=201, json_body=NEW, match_body=dict(secretExpiresAfterHours=720))
+
+        result = run_module(module, dict(org_id=ORG, credentials_dir=str(tmp_path), accounts=[org_entry(initial_secret=False)]))
+
+        assert atlas.calls == [listing_call(ORG_SAS), 'POST ' + ORG_SAS, 'POST %s/%s/secrets' % (ORG_SAS, CLIENT_ID)]
+        assert result['service_accounts'][0]['action'] == ['created']
+        assert json.loads((tmp_path / 'ci-deployer.json').read_text())['secret_id'] == NEW['id']
+
+    def test_check_mode_predicts_the_same(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry(initial_secret=False)]), check_mode=True)
+
+        assert result['service_accounts'][0]['action'] == ['created']
+        assert [item['id'] for item in result['service_accounts'][0]['secrets']] == [None]
+
+    def test_without_a_secret_entry_the_account_stays_without_a_secret(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, status=201, json_body=account(secrets=[]),
+                    match_body=dict(name='ci-deployer', description='Deploys from CI', roles=['ORG_READ_ONLY'], withoutInitialSecret=True))
+
+        result = run_module(module, dict(org_id=ORG, accounts=[dict(name='ci-deployer', description='Deploys from CI', roles=['ORG_READ_ONLY'],
+                                                                    initial_secret=False)]))
+
+        assert result['service_accounts'][0]['secrets'] == []
+
+    def test_with_a_first_secret_lifetime_it_fails_before_any_call(self, atlas, run_module):
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry(initial_secret=False, secret_expires_after_hours=24)]))
+
+        assert 'accounts[0]: initial_secret=false creates the account without a secret' in result['msg']
+        assert atlas.calls == []
+
+
+def test_a_refused_lifetime_names_the_organization_maximum(atlas, run_module):
+    atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+    atlas.error('POST', ORG_SAS, 400, 'INVALID_SECRET_EXPIRATION', 'Secret expiration is out of range.')
+    atlas.reply('GET', '/orgs/%s/settings' % ORG, json_body=dict(maxServiceAccountSecretValidityInHours=48))
+
+    result = run_module(module, dict(org_id=ORG, accounts=[org_entry()]))
+
+    assert result['failed'] is True
+    assert '[INVALID_SECRET_EXPIRATION] Secret expiration is out of range.; organization %s allows secrets of at most 48 hours' % ORG in result['msg']
+    assert 'atlas_organization_settings' in result['msg']
+    assert result['error']['error_code'] == 'INVALID_SECRET_EXPIRATION'

@@ -21,10 +21,9 @@ import errno
 import fcntl
 import hashlib
 import os
-import stat
 import time
 
-from ._token_cache import default_cache_dir
+from ._token_cache import default_cache_dir, ensure_private_directory
 
 LOCK_TIMEOUT_SECONDS = 600
 POLL_SECONDS = 0.05
@@ -58,14 +57,7 @@ class NameLocks:
         return os.path.join(self.directory, key + '.lock')
 
     def _ensure_directory(self):
-        try:
-            os.makedirs(self.directory, mode=0o700)
-        except OSError as exc:
-            if exc.errno != errno.EEXIST:
-                raise LockError('cannot create lock directory %s: %s' % (self.directory, exc.strerror))
-        info = os.lstat(self.directory)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-            raise LockError('lock directory %s is not a directory owned by the current user' % self.directory)
+        ensure_private_directory(self.directory, 'lock directory', LockError)
 
     def acquire(self, scope, names):
         """Lock every name of one scope (sorted); wait up to `timeout` seconds for another run to finish."""

@@ -58,9 +58,9 @@ class AtlasTask:
 
     # -- mechanics ----------------------------------------------------------------------------------------
 
-    def write(self, method, path, body=None):
+    def write(self, method, path, body=None, **kwargs):
         """Send one write; `changed` is reported from the moment it succeeded, even if a later step fails."""
-        response = self.client.request(method, path, body=body)
+        response = self.client.request(method, path, body=body, **kwargs)
         self.result['changed'] = True
         return response
 

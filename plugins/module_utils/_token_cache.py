@@ -42,6 +42,23 @@ def _digest(*parts):
     return hashlib.sha256('\0'.join(parts).encode('utf-8')).hexdigest()
 
 
+def ensure_private_directory(directory, what, error):
+    """Create `directory` with mode 0700 (or check it): a directory of the current user, mode 0700; else raise error."""
+    try:
+        os.makedirs(directory, mode=0o700)
+    except OSError as exc:
+        if exc.errno != errno.EEXIST:
+            raise error('cannot create %s %s: %s' % (what, directory, exc.strerror))
+    info = os.lstat(directory)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise error('%s %s is not a directory owned by the current user' % (what, directory))
+    if stat.S_IMODE(info.st_mode) != 0o700:
+        try:
+            os.chmod(directory, 0o700)
+        except OSError as exc:
+            raise error('cannot restrict %s %s to mode 0700: %s' % (what, directory, exc.strerror))
+
+
 class TokenCacheError(Exception):
     """The cache directory cannot be used safely; callers fall back to not caching."""
 
@@ -60,19 +77,7 @@ class TokenCache:
         self._lock_fd = None
 
     def _ensure_directory(self):
-        try:
-            os.makedirs(self.directory, mode=0o700)
-        except OSError as exc:
-            if exc.errno != errno.EEXIST:
-                raise TokenCacheError('cannot create token cache directory %s: %s' % (self.directory, exc.strerror))
-        info = os.lstat(self.directory)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
-            raise TokenCacheError('token cache directory %s is not a directory owned by the current user' % self.directory)
-        if stat.S_IMODE(info.st_mode) != 0o700:
-            try:
-                os.chmod(self.directory, 0o700)
-            except OSError as exc:
-                raise TokenCacheError('cannot restrict token cache directory %s to mode 0700: %s' % (self.directory, exc.strerror))
+        ensure_private_directory(self.directory, 'token cache directory', TokenCacheError)
 
     def __enter__(self):
         """Hold the exclusive lock: other processes wait here while this one reads or mints."""

@@ -90,9 +90,9 @@ def test_another_process_is_kept_out_until_release(cache_home, tmp_path):
             print('held')
     ''')
     path = locks.path(PROJECT, 'batch')
-    held = subprocess.run([sys.executable, '-c', probe, path], capture_output=True, text=True).stdout.strip()
+    held = subprocess.run([sys.executable, '-c', probe, path], capture_output=True, text=True, check=True).stdout.strip()
     locks.release()
-    free = subprocess.run([sys.executable, '-c', probe, path], capture_output=True, text=True).stdout.strip()
+    free = subprocess.run([sys.executable, '-c', probe, path], capture_output=True, text=True, check=True).stdout.strip()
     assert (held, free) == ('held', 'free')
 
 

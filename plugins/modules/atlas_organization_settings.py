@@ -298,7 +298,7 @@ class OrganizationSettings(AtlasResource):
 def main():
     argument_spec = dict(
         org_id=dict(type='str', required=True),
-        max_service_account_secret_validity_hours=dict(type='int'),
+        max_service_account_secret_validity_hours=dict(type='int', no_log=False),  # a number of hours, not a secret
         api_access_list_required=dict(type='bool'),
         multi_factor_auth_required=dict(type='bool'),
         restrict_employee_access=dict(type='bool'),

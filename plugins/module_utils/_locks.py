@@ -80,7 +80,7 @@ class NameLocks:
                 if self.clock() >= deadline:
                     os.close(fd)
                     raise LockTimeout('another run on this host has been creating or checking service account %r in %s for more '
-                                    'than %d seconds (lock %s); try again when it is done' % (name, scope.text, self.timeout, path))
+                                      'than %d seconds (lock %s); try again when it is done' % (name, scope.text, self.timeout, path))
                 self.sleep(POLL_SECONDS)
             self.held.append(fd)
 

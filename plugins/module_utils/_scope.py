@@ -19,6 +19,9 @@ from ._validation import check_hex_id
 
 ORG_SA_PATH = '/api/atlas/v2/orgs/{org_id}/serviceAccounts'
 PROJECT_SA_PATH = '/api/atlas/v2/groups/{project_id}/serviceAccounts'
+# The organization's settings (its cap on secret lifetimes among them) have their own API version.
+ORG_SETTINGS_PATH = '/api/atlas/v2/orgs/{org_id}/settings'
+ORG_SETTINGS_API_VERSION = '2023-01-01'
 
 
 class Scope:

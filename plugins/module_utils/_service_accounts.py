@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ._client import AtlasApiError, AtlasError, api_path
 from ._planning import access_entry_key, duplicate_names_message
-from ._scope import Scope
+from ._scope import ORG_SETTINGS_API_VERSION, ORG_SETTINGS_PATH, Scope
 from ._validation import InputError
 
 
@@ -114,9 +114,6 @@ def access_entries_after(current, plan, added=()):
 
 
 # -- the organization's cap on secret lifetimes ----------------------------------------------------------
-
-ORG_SETTINGS_PATH = '/api/atlas/v2/orgs/{org_id}/settings'
-ORG_SETTINGS_API_VERSION = '2023-01-01'
 
 
 def secret_lifetime_hint(client, scope, error):

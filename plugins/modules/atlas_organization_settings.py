@@ -207,12 +207,9 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._client import api_
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._planning import field
 from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
+from ansible_collections.cloudops.atlas.plugins.module_utils._scope import ORG_SETTINGS_API_VERSION, ORG_SETTINGS_PATH
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import (
     SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_hex_id, check_range)
-
-SETTINGS_PATH = '/api/atlas/v2/orgs/{org_id}/settings'
-# getOrgSettings and updateOrgSettings are published under this one resource version.
-SETTINGS_API_VERSION = '2023-01-01'
 
 SETTINGS_FIELDS = (
     field('max_service_account_secret_validity_hours', 'maxServiceAccountSecretValidityInHours'),
@@ -277,15 +274,14 @@ class OrganizationSettings(AtlasResource):
         check_contact('operations_contact', params['operations_contact'], 'for example a distribution list')
         # Only the options given are managed: plan, diff and PATCH see those fields alone.
         self.fields = tuple(item for item in SETTINGS_FIELDS if params[item.option] is not None)
-        self.path = api_path(SETTINGS_PATH, org_id=params['org_id'])
+        self.path = api_path(ORG_SETTINGS_PATH, org_id=params['org_id'])
 
     def read(self):
-        return normalize(self.client.get(self.path, version=SETTINGS_API_VERSION))
+        return normalize(self.client.get(self.path, version=ORG_SETTINGS_API_VERSION))
 
     def update(self, current, changes):
         self.doing = 'Updating'
-        response = self.client.patch(self.path, wire_body(changes), version=SETTINGS_API_VERSION)
-        self.result['changed'] = True
+        response = self.write('PATCH', self.path, wire_body(changes), version=ORG_SETTINGS_API_VERSION)
         return normalize(response) if response else dict(current, **changes)
 
     def present(self, obj):

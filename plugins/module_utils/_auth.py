@@ -44,8 +44,12 @@ class AccessTokenAuth:
     def __init__(self, access_token):
         self.access_token = access_token
 
+    def token(self, client=None):
+        """The Bearer token itself (for callers that send it elsewhere, such as the lookup plugin)."""
+        return self.access_token
+
     def apply(self, client, request_kwargs):
-        request_kwargs['headers']['Authorization'] = 'Bearer ' + self.access_token
+        request_kwargs['headers']['Authorization'] = 'Bearer ' + self.token(client)
 
     def renew(self, client, failed_request=None):
         return False  # nothing to renew: the caller owns the token
@@ -95,11 +99,20 @@ class ClientCredentialsAuth:
             self.use_cache = False
             return self._mint(client)[0], False
 
-    def apply(self, client, request_kwargs):
+    def token(self, client):
+        """The Bearer token: the one already in use, else a cached one, else a freshly minted one."""
         with self._lock:
             if self._token is None:
                 self._token, self._from_cache = self._fetch(client)
-            request_kwargs['headers']['Authorization'] = 'Bearer ' + self._token
+            return self._token
+
+    @property
+    def from_cache(self):
+        """True when the token in use was read from the on-disk cache rather than minted by this process."""
+        return self._from_cache
+
+    def apply(self, client, request_kwargs):
+        request_kwargs['headers']['Authorization'] = 'Bearer ' + self.token(client)
 
     def renew(self, client, failed_request=None):
         """After a 401: a cached token may have been revoked or expired early; mint once more.

@@ -186,10 +186,14 @@ class AtlasClient:
         self._paused_until = 0.0
 
     @classmethod
-    def from_params(cls, params, warn=None, **kwargs):
-        """Build a client from the connection options of atlas_argument_spec()."""
+    def from_params(cls, params, warn=None, auth=None, **kwargs):
+        """Build a client from the connection options of atlas_argument_spec() (a plain dict will do).
+
+        `auth`: a strategy the caller already chose (by default select_auth() chooses from `params`)."""
         verify = params.get('ca_path') or params.get('validate_certs', True)
-        return cls(params['api_base_url'], select_auth(params, warn or (lambda message: None)),
+        if auth is None:
+            auth = select_auth(params, warn or (lambda message: None))
+        return cls(params['api_base_url'], auth,
                    timeout=params.get('api_timeout', 30), retries=params.get('api_retries', 5),
                    retry_max_wait=params.get('api_retry_max_wait', 120), verify=verify, warn=warn, **kwargs)
 

@@ -15,7 +15,7 @@ import pytest
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._auth import (
     AccessTokenAuth, AuthConfigError, ClientCredentialsAuth, DigestKeyAuth, select_auth)
-from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasApiError
+from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasApiError, AtlasClient
 
 from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.atlas_wire import CLIENT_ID, CLIENT_SECRET, ORGS_URL, TOKEN_URL, basic_header, wire
 
@@ -206,3 +206,39 @@ def test_netrc_does_not_replace_the_digest_answer(atlas, make_client, netrc_for_
 
     assert 'Authorization' not in atlas.calls[0].request.headers
     assert atlas.calls[1].request.headers['Authorization'].startswith('Digest username="pubkey01"')
+
+
+# -- the token itself, for callers that send it elsewhere (the lookup plugin) -----------------------
+
+def test_token_of_a_ready_access_token_needs_no_call(atlas, make_client):
+    assert AccessTokenAuth('pipeline-token').token() == 'pipeline-token'
+    assert wire(atlas) == []
+
+
+def test_token_of_client_credentials_is_minted_once_then_reused(atlas, make_client):
+    atlas.add('POST', TOKEN_URL, json=TOKEN_REPLY)
+    atlas.add('GET', ORGS_URL, json={})
+    auth = ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET)
+    client = make_client(auth)
+
+    assert auth.token(client) == 'minted-1'
+    assert auth.from_cache is False
+    client.get('/api/atlas/v2/orgs')
+
+    assert wire(atlas) == [('POST', TOKEN_URL), ('GET', ORGS_URL)]
+    assert atlas.calls[1].request.headers['Authorization'] == 'Bearer minted-1'
+    second = ClientCredentialsAuth(CLIENT_ID, CLIENT_SECRET)
+    assert second.token(make_client(second)) == 'minted-1'
+    assert second.from_cache is True
+    assert len(atlas.calls) == 2
+
+
+def test_from_params_takes_a_strategy_already_chosen():
+    warnings = []
+    auth = AccessTokenAuth('pipeline-token')
+
+    client = AtlasClient.from_params(dict(api_base_url='https://atlas.example/', api_timeout=7, validate_certs=False),
+                                     warn=warnings.append, auth=auth)
+
+    assert (client.auth, client.base_url, client.timeout, client.verify) == (auth, 'https://atlas.example', 7, False)
+    assert warnings == []

@@ -38,6 +38,11 @@ ANSIBLE_LABELS = {
     'ansible_configuration_settings': ('reference_appendices/config.html#ansible-configuration-settings',
                                        'Ansible Configuration Settings'),
 }
+# The ansible.builtin modules that our plugins' documentation links to (M() references).
+for _module in ('debug', 'set_fact', 'uri'):
+    ANSIBLE_LABELS['ansible_collections.ansible.builtin.%s_module' % _module] = (
+        'collections/ansible/builtin/%s_module.html#ansible-collections-ansible-builtin-%s-module' % (_module, _module.replace('_', '-')),
+        'ansible.builtin.%s module' % _module)
 LABEL_PREFIX = 'ansible_collections.cloudops.atlas.docsite.'
 MARKER = re.compile(r'^\s+markdown-source: docs/(?P<name>[\w-]+)\.md\s*$', re.M)
 # [text](target) where target has no scheme (relative links only).

@@ -115,7 +115,7 @@ class ClientCredentialsAuth:
         request_kwargs['headers']['Authorization'] = 'Bearer ' + self.token(client)
 
     def renew(self, client, failed_request=None):
-        """After a 401: a cached token may have been revoked or expired early; mint once more.
+        """After a 401: the token may have been revoked or expired early; mint once more.
 
         A request that failed with a token another thread has already replaced is simply retried."""
         with self._lock:
@@ -125,7 +125,9 @@ class ClientCredentialsAuth:
             return self._renew(client)
 
     def _renew(self, client):
-        if not self._from_cache or self._renewed:
+        # Once per run, whether the token came from the cache or was minted by this run: a token can be
+        # revoked mid-run (by an operator, or when Atlas caps active tokens), and one new token recovers.
+        if self._renewed:
             return False
         self._renewed = True
         if self.use_cache:

@@ -46,10 +46,11 @@ PAGE_SIZE = 500
 RETRY_AFTER_CAP = 60.0
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
-# Statuses that say "try again later". For a POST, 502 and 504 come from a gateway that may have
-# forwarded the request, so they are reported as an unknown outcome instead (see AtlasOutcomeUnknown).
-RETRY_STATUSES = frozenset((429, 502, 503, 504))
-POST_AMBIGUOUS_STATUSES = frozenset((502, 504))
+# Statuses that say "try again later". For a POST, 500 (Atlas failed part-way), 502 and 504 (a gateway
+# that may have forwarded the request) are reported as an unknown outcome instead (see AtlasOutcomeUnknown):
+# the caller re-reads before it creates again. GET, PATCH and DELETE are safe to send again.
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+POST_AMBIGUOUS_STATUSES = frozenset((500, 502, 504))
 
 
 def media_type(version):
@@ -114,10 +115,16 @@ class AtlasConnectionError(AtlasError):
 class AtlasOutcomeUnknown(AtlasConnectionError):
     """A POST was sent but its response was lost: Atlas may or may not have applied it.
 
-    Never retried blindly: the resource layer re-reads and only creates again when nothing appeared.
+    Never retried blindly: the task layer re-reads and only creates again when nothing appeared.
+    `may_still_land` is true when Atlas may still be working on it (the read timed out, or a gateway
+    timed out): then an empty re-read proves nothing yet, and the task layer waits and looks again.
     """
 
     error_code = 'OUTCOME_UNKNOWN'
+
+    def __init__(self, message, may_still_land=False):
+        super(AtlasOutcomeUnknown, self).__init__(message)
+        self.may_still_land = may_still_land
 
 
 def _concurrent_write(response):
@@ -349,7 +356,8 @@ class AtlasClient:
                 raise AtlasConnectionError('api_base_url %r is not a usable URL (%s)' % (self.base_url, _short_reason(exc)))
             except req_exc.RequestException as exc:
                 if method == 'POST' and not retry_lost_post and not _never_reached_server(exc):
-                    raise AtlasOutcomeUnknown('%s %s: %s; Atlas may have applied it' % (method, path, self._describe(exc)))
+                    raise AtlasOutcomeUnknown('%s %s: %s; Atlas may have applied it' % (method, path, self._describe(exc)),
+                                              may_still_land=isinstance(exc, req_exc.ReadTimeout))
                 failure = self._describe(exc)
                 wait = self._backoff(attempt)
             else:
@@ -357,8 +365,9 @@ class AtlasClient:
                 if response.status_code not in RETRY_STATUSES and not _concurrent_write(response):
                     return response, attempt + 1
                 if method == 'POST' and not retry_lost_post and response.status_code in POST_AMBIGUOUS_STATUSES:
-                    raise AtlasOutcomeUnknown('%s %s: HTTP %d from a gateway; Atlas may have applied it'
-                                              % (method, path, response.status_code))
+                    source = ' from a gateway' if response.status_code in (502, 504) else ''
+                    raise AtlasOutcomeUnknown('%s %s: HTTP %d%s; Atlas may have applied it' % (method, path, response.status_code, source),
+                                              may_still_land=response.status_code == 504)
                 retry_after = self._retry_after(response)
                 wait = retry_after if retry_after is not None else self._backoff(attempt)
                 if response.status_code == 429 and retry_after is not None:

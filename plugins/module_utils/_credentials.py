@@ -75,3 +75,25 @@ def write_credentials(dest, client_id, secret, api_base_url):
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
         raise InputError('secret %s of %s was created but could not be written to %s: %s' % (secret['id'], client_id, dest, exc.strerror))
+
+
+def held_secret_id(path):
+    """The secret id a credentials file holds: None when there is no file, '' when it holds no usable secret."""
+    if not os.path.exists(path):
+        return None
+    try:
+        with open(path) as handle:
+            document = json.load(handle)
+        return str(document.get('secret_id') or '') if document.get('client_secret') else ''
+    except (IOError, OSError, ValueError, AttributeError):
+        return ''
+
+
+def write_pending_credentials(dest, client_id, api_base_url):
+    """A credentials file that says it holds no secret yet (no client_secret): the next run gives it one."""
+    document = dict(client_id=client_id, client_secret=None, secret_id=None, expires_at=None, api_base_url=api_base_url)
+    fd, tmp_path = tempfile.mkstemp(prefix='.atlas-credentials-', dir=os.path.dirname(os.path.abspath(dest)))
+    with os.fdopen(fd, 'w') as handle:
+        json.dump(document, handle, indent=2, sort_keys=True)
+        handle.write('\n')
+    os.replace(tmp_path, dest)

@@ -188,6 +188,7 @@ class AccountPlan:
         self.secret_plan = None
         self.access_current = None  # the access list as read, when the wish manages it
         self.access_plan = None
+        self.notes = []  # why the plan does something the options alone do not explain
 
     @property
     def changed(self):
@@ -198,8 +199,15 @@ class AccountPlan:
         return self.labels or ['unchanged']
 
 
-def plan_account(current, wish, now):
-    """Plan one wished-for account against its current API object (None: it does not exist)."""
+def plan_account(current, wish, now, held_secret_id=None):
+    """Plan one wished-for account against its current API object (None: it does not exist).
+
+    `held_secret_id` is the secret id in the account's credentials file ('' when the file holds none, None
+    when there is no file): a file that does not hold the account's newest valid secret gets a new one. The
+    newest secret's value is then unknown (its create response was lost) or held elsewhere, and a secret
+    whose value nobody here holds is worse than none: the file's consumers would be locked out once their
+    secret expires, while every run reported no change. A missing file is left alone: it may have been
+    moved into a secret store on purpose (and an AWX job starts without the files of the last one)."""
     plan = AccountPlan(wish.name, current, wish)
     if wish.state == 'absent':
         if current is not None:
@@ -240,7 +248,13 @@ def plan_account(current, wish, now):
         plan.labels.append('updated')
     if wish.secret is not None:
         secrets = oldest_first(current.get('secrets'))
-        secret_plan, actions = secret_actions(client_id, secrets, now, wish.secret)
+        rules = wish.secret
+        valid = [secret['id'] for secret in secrets if is_valid(secret, now)]
+        if held_secret_id is not None and valid and held_secret_id != valid[-1]:
+            rules = rules._replace(force=True)
+            plan.notes.append('its credentials file holds %s, not its newest valid secret %s, so it gets a new secret'
+                              % ('secret %s' % held_secret_id if held_secret_id else 'no secret', valid[-1]))
+        secret_plan, actions = secret_actions(client_id, secrets, now, rules)
         plan.secret_plan = secret_plan
         if actions:
             plan.actions += actions
@@ -275,8 +289,9 @@ def duplicate_names_message(matches, name, scope_text):
     return '%s: Atlas names are not unique; delete the extra ones, or pass client_id to choose one' % message
 
 
-def plan_account_set(listing, wishes, now, purge=False, own_client_id=None, scope_text='the organization'):
-    """Plan a set of accounts in one scope from its one listing.
+def plan_account_set(listing, wishes, now, purge=False, own_client_id=None, scope_text='the organization', held_secret_ids=None):
+    """Plan a set of accounts in one scope from its one listing (and `held_secret_ids`: name -> the secret id in its
+    credentials file, see plan_account).
 
     Returns the plans of `wishes` in their order, then one per account that `purge` removes. Fails
     (InputError, before any write) when a wished-for name matches several accounts, or when the plan
@@ -289,7 +304,7 @@ def plan_account_set(listing, wishes, now, purge=False, own_client_id=None, scop
         matches = by_name.get(wish.name, [])
         if len(matches) > 1:
             raise InputError(duplicate_names_message(matches, wish.name, scope_text))
-        plans.append(plan_account(matches[0] if matches else None, wish, now))
+        plans.append(plan_account(matches[0] if matches else None, wish, now, (held_secret_ids or {}).get(wish.name)))
     if purge:
         # The listing leaves system-managed accounts out (includeSystemManaged is false), so they are never purged.
         wanted = set(wish.name for wish in wishes)

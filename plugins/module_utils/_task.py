@@ -15,7 +15,7 @@ functions of _planning, then act unless in check mode); `run` does the rest."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ._client import AtlasError, AtlasOutcomeUnknown
+from ._client import AtlasApiError, AtlasError, AtlasOutcomeUnknown
 from ._locks import LockError, LockTimeout, NameLocks
 from ._validation import InputError
 
@@ -59,8 +59,16 @@ class AtlasTask:
     # -- mechanics ----------------------------------------------------------------------------------------
 
     def write(self, method, path, body=None, **kwargs):
-        """Send one write; `changed` is reported from the moment it succeeded, even if a later step fails."""
-        response = self.client.request(method, path, body=body, **kwargs)
+        """Send one write; `changed` is reported from the moment it succeeded, even if a later step fails.
+
+        A DELETE answered 404 is done: the object is gone as wished (for example a retried DELETE whose first
+        response was lost after Atlas applied it)."""
+        try:
+            response = self.client.request(method, path, body=body, **kwargs)
+        except AtlasApiError as exc:
+            if method != 'DELETE' or exc.status != 404:
+                raise
+            response = None
         self.result['changed'] = True
         return response
 
@@ -84,8 +92,15 @@ class AtlasTask:
         request made, or None when nothing appeared (then, and only then, it is sent once more)."""
         try:
             made = create()
-        except AtlasOutcomeUnknown:
+        except AtlasOutcomeUnknown as unknown:
             made = recover()
+            # A request that timed out may still be applied: give it as long again, twice, before concluding
+            # that nothing was made (a rare path: a few seconds and reads, against a duplicate account).
+            for dummy in range(2 if unknown.may_still_land else 0):
+                if made is not None:
+                    break
+                self.client.sleep(self.client.timeout)
+                made = recover()
             if made is None:
                 made = create()
             else:

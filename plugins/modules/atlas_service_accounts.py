@@ -349,7 +349,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasError
 from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import (
-    check_credentials_dir, check_dest, ensure_credentials_dir, write_credentials)
+    check_credentials_dir, check_dest, ensure_credentials_dir, held_secret_id, write_credentials, write_pending_credentials)
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
     SERVICE_ACCOUNT_FIELDS, AccountWish, access_entry_key, diff_view, normalize_access_entries, plan_account_access,
@@ -496,8 +496,13 @@ class ServiceAccountSet(AtlasTask):
         self.lock_names(work.scope, [wish.name for wish in work.wishes if wish.state == 'present'])
         work.directory = ServiceAccountDirectory(self.client, work.scope)
         listing = work.directory.list()
+        held = dict((wish.name, held_secret_id(work.files[wish.name])) for wish in work.wishes
+                    if wish.secret is not None and work.files.get(wish.name))
         work.plans = plan_account_set(listing, work.wishes, self.client.server_now(), purge=work.purge,
-                                      own_client_id=self.own_client_id(), scope_text=work.scope.text)
+                                      own_client_id=self.own_client_id(), scope_text=work.scope.text, held_secret_ids=held)
+        for plan in work.plans:
+            for note in plan.notes:
+                self.module.warn('Service account %r in %s: %s.' % (plan.name, work.scope.text, note))
         for plan in work.plans:
             if plan.wish is not None and plan.wish.access_list is not None:
                 # One more read per account that declares its access list (none for an account still to be created).
@@ -681,8 +686,11 @@ class AccountExecution:
         self.after['secrets'] = [secret for secret in self.after.get('secrets') or [] if secret['id'] != unknown['id']]
         created = self.post_secret(client_id, dict(secretExpiresAfterHours=hours))
         if not created.get('secret'):
-            raise InputError('the value of the new secret of service account %s was lost twice; %s still holds an older secret '
-                             '(or none): run the task again' % (client_id, self.file))
+            if not os.path.exists(self.file):
+                # A new account: mark its file as waiting for a secret, so that the next run delivers one.
+                write_pending_credentials(self.file, client_id, self.task.client.base_url)
+            raise InputError('the value of the new secret of service account %s was lost twice; %s holds an older secret or '
+                             'none: run the task again, it gives the file a new secret' % (client_id, self.file))
         self.task.module.warn('The value of secret %s of service account %s was lost with its response; it was replaced by '
                               'secret %s, delivered to %s.' % (unknown['id'], client_id, created['id'], self.file))
         self.extra_labels.append('rotated')

@@ -14,6 +14,7 @@ import socket
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import requests
 import yaml
 from requests import exceptions as req_exc
 from responses import matchers
@@ -157,7 +158,7 @@ def test_gateway_errors_on_get_are_retried(atlas, make_client, sleeps, status):
     assert sleeps == [0.5]
 
 
-@pytest.mark.parametrize('status, code', [(500, 'UNEXPECTED_ERROR'), (400, 'INVALID_ATTRIBUTE'), (401, 'NOT_AUTHORIZED'),
+@pytest.mark.parametrize('status, code', [(400, 'INVALID_ATTRIBUTE'), (401, 'NOT_AUTHORIZED'),
                                           (403, 'USER_CANNOT_ACCESS_ORG'), (404, 'RESOURCE_NOT_FOUND'), (409, 'DUPLICATE')])
 def test_other_errors_are_not_retried(atlas, make_client, sleeps, status, code):
     atlas.add('GET', ORGS_URL, status=status, json={'errorCode': code, 'detail': 'No.'})
@@ -169,6 +170,35 @@ def test_other_errors_are_not_retried(atlas, make_client, sleeps, status, code):
     assert sleeps == []
     assert (caught.value.status, caught.value.error_code, caught.value.attempts) == (status, code, 1)
     assert str(caught.value) == '[%s] No.' % code
+
+
+def test_a_500_on_a_read_is_retried(atlas, make_client, sleeps):
+    # The fault matrix (issue 12): one 500 must not fail a run whose retry budget is not spent.
+    atlas.add('GET', ORGS_URL, status=500, json={'errorCode': 'UNEXPECTED_ERROR', 'detail': 'No.'})
+    atlas.add('GET', ORGS_URL, json={'results': []})
+
+    assert make_client().get('/api/atlas/v2/orgs') == {'results': []}
+    assert len(sleeps) == 1
+
+
+def test_a_500_on_a_create_is_an_unknown_outcome(atlas, make_client, sleeps):
+    atlas.add('POST', SA_URL, status=500, json={'errorCode': 'UNEXPECTED_ERROR', 'detail': 'No.'})
+
+    with pytest.raises(AtlasOutcomeUnknown) as caught:
+        make_client().post(SA_PATH, SA_BODY)
+
+    assert wire(atlas) == [('POST', SA_URL)] and sleeps == []
+    assert str(caught.value) == 'POST %s: HTTP 500; Atlas may have applied it' % SA_PATH
+    assert caught.value.may_still_land is False
+
+
+def test_a_create_that_timed_out_may_still_land(atlas, make_client):
+    atlas.add('POST', SA_URL, body=requests.exceptions.ReadTimeout('read timed out'))
+
+    with pytest.raises(AtlasOutcomeUnknown) as caught:
+        make_client().post(SA_PATH, SA_BODY)
+
+    assert caught.value.may_still_land is True
 
 
 def test_exhausted_retries_give_up_with_the_last_error(atlas, make_client, sleeps):
@@ -386,7 +416,7 @@ def test_error_without_an_api_error_body(atlas, make_client, reply):
     atlas.add('GET', ORGS_URL, status=500, **reply)
 
     with pytest.raises(AtlasApiError) as caught:
-        make_client().get('/api/atlas/v2/orgs')
+        make_client(retries=0).get('/api/atlas/v2/orgs')
 
     error = caught.value
     assert (error.status, error.error_code, error.detail, error.reason, error.parameters) == (500, 'HTTP_500', None, 'Internal Server Error', None)

@@ -283,3 +283,26 @@ class TestAccessListPlans:
         plan = plan_account(account(secrets=[SOON]), wish(secret=WEEKLY), NOW)
         plan_account_access(plan, [], normalize_access_entries('access_list', ['192.0.2.1']))
         assert plan.action == ['updated', 'rotated']
+
+
+class TestCredentialsFiles:
+    def test_a_file_holding_the_newest_valid_secret_or_no_file_changes_nothing(self):
+        assert plan_account(account(secrets=[LONG]), wish(secret=WEEKLY), NOW, held_secret_id=LONG['id']).action == ['unchanged']
+        assert plan_account(account(secrets=[LONG]), wish(secret=WEEKLY), NOW, held_secret_id=None).action == ['unchanged']
+
+    def test_a_file_holding_an_older_secret_gets_a_new_one(self):
+        # The newest secret's value was lost (or is held elsewhere): the file's consumers would be locked out later.
+        plan = plan_account(account(secrets=[OLD_VALID, LONG]), wish(secret=WEEKLY), NOW, held_secret_id=OLD_VALID['id'])
+        assert plan.action == ['rotated']
+        assert [(action.kind, action.target) for action in plan.actions] == [
+            ('delete_secret', (account()['clientId'], OLD_VALID['id'])), ('create_secret', account()['clientId'])]
+        assert 'its credentials file holds secret %s, not its newest valid secret %s' % (OLD_VALID['id'], LONG['id']) in plan.notes[0]
+
+    def test_a_file_that_holds_no_secret_gets_one(self):
+        plan = plan_account(account(secrets=[LONG]), wish(secret=WEEKLY), NOW, held_secret_id='')
+        assert plan.action == ['rotated'] and 'holds no secret' in plan.notes[0]
+
+    def test_the_set_planner_passes_each_file_on(self):
+        listing = [account(secrets=[LONG])]
+        plans = plan_account_set(listing, [wish(secret=WEEKLY)], NOW, held_secret_ids={'app': OLD_VALID['id']})
+        assert plans[0].action == ['rotated']

@@ -497,3 +497,65 @@ def test_a_refused_lifetime_names_the_organization_maximum(atlas, run_module):
     assert '[INVALID_SECRET_EXPIRATION] Secret expiration is out of range.; organization %s allows secrets of at most 48 hours' % ORG in result['msg']
     assert 'atlas_organization_settings' in result['msg']
     assert result['error']['error_code'] == 'INVALID_SECRET_EXPIRATION'
+
+
+class TestFaultsFoundByTheFaultMatrix:
+    """Issue 12: the fault matrix found these; each is a conversation now."""
+
+    def test_a_secret_delete_answered_404_is_done_and_the_rotation_goes_on(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[EXPIRED, SOON])))
+        atlas.error('DELETE', '%s/%s/secrets/%s' % (ORG_SAS, CLIENT_ID, EXPIRED['id']), 404, 'RESOURCE_NOT_FOUND', 'Gone.')
+        atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), status=201, json_body=NEW)
+
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry()]))
+
+        assert result['changed'] is True
+        assert result['service_accounts'][0]['action'] == ['rotated']
+        assert [item['id'] for item in result['service_accounts'][0]['secrets']] == [SOON['id'], NEW['id']]
+
+    def test_a_create_that_timed_out_is_looked_for_again_before_any_second_post(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, body=requests.exceptions.ReadTimeout('read timed out'))
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())  # not applied yet
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account()))  # it landed meanwhile
+
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry()], api_timeout=1))
+
+        assert atlas.calls == [listing_call(ORG_SAS), 'POST ' + ORG_SAS, listing_call(ORG_SAS), listing_call(ORG_SAS)]
+        assert result['service_accounts'][0]['client_id'] == CLIENT_ID
+
+    def test_a_stale_credentials_file_gets_the_newest_secret(self, atlas, run_module, tmp_path):
+        (tmp_path / 'ci-deployer.json').write_text(json.dumps(dict(client_id=CLIENT_ID, client_secret='mdb_sa_sk_old', secret_id=SOON['id'])))
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[SOON, LONG])))
+        atlas.reply('DELETE', '%s/%s/secrets/%s' % (ORG_SAS, CLIENT_ID, SOON['id']), status=204)
+        atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), status=201, json_body=NEW)
+
+        result = run_module(module, dict(org_id=ORG, credentials_dir=str(tmp_path), accounts=[org_entry()]))
+
+        assert result['service_accounts'][0]['action'] == ['rotated']
+        assert json.loads((tmp_path / 'ci-deployer.json').read_text())['secret_id'] == NEW['id']
+        assert any('not its newest valid secret %s' % LONG['id'] in warning for warning in warnings_of(result))
+
+    def test_a_new_account_whose_secret_was_lost_twice_gets_a_pending_file_and_the_next_run_fills_it(self, atlas, run_module, tmp_path):
+        adopted = account(secrets=[secret('6a0b1c2d3e4f5a6b7c8d9e10', created='2026-11-23T12:00:00Z', expires='2026-12-23T12:00:00Z')])
+        lost = secret('6a0b1c2d3e4f5a6b7c8d9e05', created='2026-11-23T12:00:00Z', expires='2026-12-23T12:00:00Z')
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, body=requests.exceptions.ConnectionError('Connection aborted.'))
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(adopted))
+        atlas.reply('DELETE', '%s/%s/secrets/6a0b1c2d3e4f5a6b7c8d9e10' % (ORG_SAS, CLIENT_ID), status=204)
+        atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), body=requests.exceptions.ConnectionError('Connection aborted.'))
+        atlas.reply('GET', '%s/%s' % (ORG_SAS, CLIENT_ID), json_body=account(secrets=[lost]))
+
+        result = run_module(module, dict(org_id=ORG, credentials_dir=str(tmp_path), accounts=[org_entry()]))
+
+        assert result['failed'] is True and 'lost twice' in result['msg']
+        pending = json.loads((tmp_path / 'ci-deployer.json').read_text())
+        assert pending['client_secret'] is None and pending['client_id'] == CLIENT_ID
+
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[lost])))
+        atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), status=201, json_body=NEW)
+
+        again = run_module(module, dict(org_id=ORG, credentials_dir=str(tmp_path), accounts=[org_entry()]))
+
+        assert again['service_accounts'][0]['action'] == ['rotated']
+        assert json.loads((tmp_path / 'ci-deployer.json').read_text())['secret_id'] == NEW['id']

@@ -36,12 +36,19 @@ not_applicable() {
         molecule) [ -d extensions/molecule/default ] || echo "no molecule scenario (extensions/molecule/default/) yet" ;;
         runner) [ -f playbooks/onboard.yml ] || echo "no playbooks/onboard.yml yet" ;;
         docs) [ -f docs/docsite/extra-docs.yml ] || echo "no docs/docsite/extra-docs.yml yet" ;;
+        chaos) [ -f tests/chaos/chaos.py ] || echo "no chaos run (tests/chaos/chaos.py) yet" ;;
         ee) [ -f execution-environment.yml ] || echo "no execution-environment.yml yet" ;;
     esac
 }
 
 # cores (the older ansible-cores, several minutes) runs last, so the quick steps report first.
-steps=(sanity units simulator-tests fuzz integration runner lint molecule docs-lint docs changelog-lint build import-check ee cores)
+steps=(sanity units simulator-tests fuzz integration runner chaos lint molecule docs-lint docs changelog-lint build import-check ee cores)
+# Make variables of a step: the chaos step is the short seeded run (`make chaos` alone runs 20 iterations).
+step_args() {
+    case "$1" in
+        chaos) echo "CHAOS_SEED=12 CHAOS_ITERATIONS=6" ;;
+    esac
+}
 results=()
 passed=0
 failed=0
@@ -67,7 +74,8 @@ for i in "${!steps[@]}"; do
     echo
     echo "==> [$((i + 1))/${#steps[@]}] $step"
     t0=$(date +%s)
-    if "${make_cmd[@]}" "$step" </dev/null; then
+    read -r -a args <<<"$(step_args "$step")"
+    if "${make_cmd[@]}" "$step" ${args[@]+"${args[@]}"} </dev/null; then
         result=passed
         passed=$((passed + 1))
     else

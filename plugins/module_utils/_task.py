@@ -86,26 +86,32 @@ class AtlasTask:
             self.module.warn('Not locking account names against parallel runs on this host: %s.' % exc)
 
     def create_once(self, create, recover, what):
-        """Create; if the response was lost, look (recover) before trying again, so one task never makes two.
+        """Create; if the response is lost, look (recover) before trying again, so one task never makes two.
 
         `create()` sends the POST and returns the created object; `recover()` returns what the lost
-        request made, or None when nothing appeared (then, and only then, it is sent once more)."""
-        try:
-            made = create()
-        except AtlasOutcomeUnknown as unknown:
-            made = recover()
-            # A request that timed out may still be applied: give it as long again, twice, before concluding
-            # that nothing was made (a rare path: a few seconds and reads, against a duplicate account).
-            for dummy in range(2 if unknown.may_still_land else 0):
-                if made is not None:
-                    break
-                self.client.sleep(self.client.timeout)
-                made = recover()
-            if made is None:
+        request made, or None when nothing appeared (then, and only then, it is sent again: once, or up to
+        api_retries times)."""
+        sent = 0
+        while True:
+            sent += 1
+            try:
                 made = create()
-            else:
-                self.module.warn('The response to the create of %s was lost, but Atlas had created it (%s); '
-                                 'values only shown in that response are unknown.' % (what, made.get('clientId') or made.get('id') or '?'))
+                break
+            except AtlasOutcomeUnknown as unknown:
+                made = recover()
+                # A request that timed out may still be applied: give it as long again, twice, before concluding
+                # that nothing was made (a rare path: a few seconds and reads, against a duplicate account).
+                for dummy in range(2 if unknown.may_still_land else 0):
+                    if made is not None:
+                        break
+                    self.client.sleep(self.client.timeout)
+                    made = recover()
+                if made is not None:
+                    self.module.warn('The response to the create of %s was lost, but Atlas had created it (%s); '
+                                     'values only shown in that response are unknown.' % (what, made.get('clientId') or made.get('id') or '?'))
+                    break
+                if sent > max(1, self.client.retries):  # one more create once nothing appeared, more within api_retries
+                    raise AtlasOutcomeUnknown('%s (gave up after %d creates, each looked for before the next)' % (unknown, sent))
         self.result['changed'] = True
         return made
 

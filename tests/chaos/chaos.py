@@ -113,30 +113,17 @@ SECRET_RULES = ((240, 72), (720, 168))
 # The clock never moves closer than this to the expiry of a secret in use (the checks take time too).
 CLOCK_MARGIN_HOURS = 2
 
-# Bugs reported and not fixed yet (plugins/ and roles/ are not ours to change): a violation that
-# matches one is counted as a known failure, shown in the figures, and does not fail the run.
-# Each entry: (id, invariant, regex on the violation's detail, what it is).
-KNOWN_FAILURES = (
-    ('B1', 'failure-reason', r'\[UNEXPECTED_ERROR\] Simulated fault',
-     'HTTP 500 is never retried, not even on a GET: one 500 fails the run (api_retries covers 429, 502-504 only)'),
-    ('B2', 'failure-reason', r'\[RESOURCE_NOT_FOUND\] Cannot find resource \S+/secrets/',
-     'a secret DELETE whose response was lost is retried, gets 404 and fails the run, although the secret is gone as wished'),
-    ('B3', 'failure-reason', r'\[UNAUTHORIZED\] The access token has been revoked',
-     'a token revoked mid-run is renewed only when it came from the cache: one minted by this run fails it with 401'),
-    ('B4', 'fresh-after-success', r'not in the file',
-     'a secret created in Atlas whose value never reached its file (lost twice, or the run failed in between) is never '
-     'replaced: reruns succeed with changed=0 while the file ages past its rotation window and expires'),
-    ('B4', 'converged', r'has no credentials file',
-     'the same for a new account: when its first secret\'s value is lost for good, no later run writes its file'),
-    ('B5', 'no-duplicates', r'accounts named',
-     'a create that times out while Atlas has not applied it yet (a delay past api_timeout) is re-read too early, finds '
-     'nothing and is sent again: when the first one lands, the account exists twice'),
-    ('B5', 'failure-reason', r'service accounts are named .* probably two runs at once',
-     'every later run of that project fails on the duplicate (rightly), blaming two runs on different hosts'),
-    ('B5', 'clean-rerun', r'service accounts are named .* probably two runs at once', 'the same, in the clean rerun'),
-)
-# Found by the chaos run and fixed since (tests/chaos/repro.py still replays them): B6, atlas_service_accounts crashed
-# while reporting an account whose create had failed ('NoneType' object has no attribute 'get'), fixed in 6dceef1.
+# Bugs reported and not fixed yet: a violation that matches one is counted as a known failure, shown
+# in the figures, and does not fail the run. Each entry: (id, invariant, regex on the violation's
+# detail, what it is). None now: every bug the chaos run found is fixed.
+KNOWN_FAILURES = ()
+# Found by the chaos run and fixed since (tests/chaos/repro.py still replays each one):
+#   B1 HTTP 500 was never retried, not even on a GET;
+#   B2 a secret DELETE whose response was lost was retried, got 404 and failed the run;
+#   B3 a token minted by the run and revoked mid-run was not renewed;
+#   B4 a secret whose value never reached its credentials file was never replaced;
+#   B5 a create that timed out before Atlas applied it was sent again (a duplicate account);
+#   B6 atlas_service_accounts crashed while reporting an account whose create had failed.
 
 
 def env_int(name, default):

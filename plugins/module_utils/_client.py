@@ -69,7 +69,8 @@ class AtlasError(Exception):
 class AtlasApiError(AtlasError):
     """Atlas answered with an error (an ApiError body when it sent one)."""
 
-    def __init__(self, status, error_code, detail=None, reason=None, parameters=None, attempts=1):
+    def __init__(self, status, error_code, detail=None, reason=None, parameters=None, attempts=1, gave_up=None):
+        self.gave_up = gave_up  # why the retries stopped, when this answer was retried or retryable
         self.status = status
         self.error_code = error_code
         self.detail = detail
@@ -80,7 +81,9 @@ class AtlasApiError(AtlasError):
 
     def __str__(self):
         text = '[%s] %s' % (self.error_code, self.detail or self.reason or 'HTTP %s' % self.status)
-        if self.attempts > 1:
+        if self.gave_up:
+            text += ' (gave up after %d attempt%s: %s)' % (self.attempts, 's' if self.attempts > 1 else '', self.gave_up)
+        elif self.attempts > 1:
             text += ' (gave up after %d attempts)' % self.attempts
         return text
 
@@ -99,7 +102,7 @@ class AtlasApiError(AtlasError):
         return cls(response.status_code, body.get('errorCode') or 'HTTP_%d' % response.status_code,
                    detail=body.get('detail') or body.get('error_description'),
                    reason=body.get('reason') or response.reason, parameters=body.get('parameters'),
-                   attempts=attempts)
+                   attempts=attempts, gave_up=getattr(response, 'atlas_gave_up', None))
 
 
 class AtlasConnectionError(AtlasError):
@@ -373,9 +376,12 @@ class AtlasClient:
                 if response.status_code == 429 and retry_after is not None:
                     self._pause(retry_after)
             if attempt >= self.retries or waited + wait > self.retry_max_wait:
+                # Stopped by the wait budget rather than the count: say so, or a long Retry-After looks like no retry at all.
+                why = None if attempt >= self.retries else 'waiting %d s more would pass api_retry_max_wait (%d s)' % (wait, self.retry_max_wait)
                 if response is not None:
+                    response.atlas_gave_up = why  # read by AtlasApiError.from_response
                     return response, attempt + 1
-                raise AtlasConnectionError('%s (gave up after %d attempts)' % (failure, attempt + 1))
+                raise AtlasConnectionError('%s (gave up after %d attempts%s)' % (failure, attempt + 1, ': ' + why if why else ''))
             self.sleep(wait)
             waited += wait
             attempt += 1

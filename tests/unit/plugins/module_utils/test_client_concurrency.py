@@ -99,3 +99,16 @@ def test_a_malformed_base_url_fails_at_once_without_retries(make_client, sleeps)
     with pytest.raises(AtlasConnectionError, match="api_base_url 'cloud.mongodb.com' is not a usable URL"):
         make_client(base_url='cloud.mongodb.com').get('/api/atlas/v2/orgs')
     assert sleeps == []
+
+
+def test_a_retry_after_beyond_the_wait_budget_says_why_it_was_not_retried(atlas, make_client, sleeps):
+    from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasApiError
+    import pytest
+    atlas.add('GET', ORGS_URL, status=429, headers={'Retry-After': '50'}, json=RATE_LIMITED)
+
+    with pytest.raises(AtlasApiError) as failure:
+        make_client(retry_max_wait=10).get('/api/atlas/v2/orgs')
+
+    assert str(failure.value) == ('[RATE_LIMITED] Too many requests. (gave up after 1 attempt: waiting 50 s more would pass '
+                                  'api_retry_max_wait (10 s))')
+    assert sleeps == []

@@ -71,10 +71,29 @@ class ServiceAccountDirectory:
     def find(self, client_id=None, name=None):
         return self.get(client_id) if client_id else self.by_name(name)
 
-    def appeared_since(self, name):
-        """After a lost create: list again and return the accounts named `name` that the last listing lacked."""
+    def account_made_since(self, name):
+        """After a lost create: list again; the one account named `name` that the last listing lacked, else None."""
         known = set(account['clientId'] for account in self.listing or [])
-        return [account for account in self.list() if account.get('name') == name and account['clientId'] not in known]
+        made = [account for account in self.list() if account.get('name') == name and account['clientId'] not in known]
+        return made[0] if len(made) == 1 else None
+
+    def secret_made_since(self, client_id, known_ids):
+        """After a lost secret create: read the account again; a secret it did not have is the one the lost POST made."""
+        fresh = self.get(client_id) or {}
+        appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
+        return appeared[0] if appeared else None
+
+    def create_secret(self, task, client_id, body, known_ids, what):
+        """POST a secret through the task (changed, lost-create recovery); never a second one while the first may exist."""
+        return task.create_once(lambda: task.write('POST', self.scope.secrets_path(client_id), body),
+                                lambda: self.secret_made_since(client_id, set(known_ids)), what)
+
+    def replace_secret(self, task, client_id, unknown, body, known_ids, what):
+        """A secret whose value was lost with its response is worse than none: nobody can use it, and a credentials
+        file would keep the old secret until it expires. Delete it and create one; the caller checks that this
+        one came with its value (a second loss)."""
+        task.write('DELETE', self.scope.secret_path(client_id, unknown['id']))
+        return self.create_secret(task, client_id, body, [secret_id for secret_id in known_ids if secret_id != unknown['id']], what)
 
 
 def account_text(params):

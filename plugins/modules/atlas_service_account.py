@@ -344,8 +344,7 @@ class ServiceAccount(AtlasResource):
         return created
 
     def recover_lost_create(self, body):
-        made = self.accounts.appeared_since(body['name'])
-        return made[0] if len(made) == 1 else None
+        return self.accounts.account_made_since(body['name'])
 
     def update(self, current, changes):
         return self.write('PATCH', self.accounts.item_path(current['clientId']), changes)

@@ -329,26 +329,19 @@ class ServiceAccountSecrets(AtlasTask):
             self.warn_if_expiring(after, now)
 
     def create_secret(self, account):
-        created = self.post_secret(account, account.get('secrets') or [])
+        known = [secret['id'] for secret in account.get('secrets') or []]
+        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
+        created = self.accounts.create_secret(self, account['clientId'], body, known, self.describe())
         if not created.get('secret') and (self.params['dest'] or self.params['return_secret']):
-            created = self.replace_unknown_secret(account, created)
+            created = self.replace_unknown_secret(account, created, body, known)
         if self.params['dest']:
             write_credentials(self.params['dest'], account['clientId'], created, self.client.base_url)
         return created
 
-    def post_secret(self, account, known):
-        path = self.scope.secrets_path(account['clientId'])
-        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
-        return self.create_once(lambda: self.write('POST', path, body), lambda: self.recover_lost_secret(account, known), self.describe())
-
-    def replace_unknown_secret(self, account, unknown):
-        """A secret whose value was lost with its response is worse than none: nobody can use it, and a credentials
-        file would keep the old secret until it expires. Delete it and create one whose value we receive."""
+    def replace_unknown_secret(self, account, unknown, body, known):
         client_id = account['clientId']
-        self.write('DELETE', self.scope.secret_path(client_id, unknown['id']))
+        created = self.accounts.replace_secret(self, client_id, unknown, body, known, self.describe())
         self.replaced_ids.append(unknown['id'])
-        known = [secret for secret in account.get('secrets') or [] if secret['id'] != unknown['id']]
-        created = self.post_secret(account, known)
         if not created.get('secret'):
             raise InputError('the value of the new secret of service account %s was lost twice (secret %s exists, its value is '
                              'unknown)%s; run the task again' % (client_id, created['id'],
@@ -356,13 +349,6 @@ class ServiceAccountSecrets(AtlasTask):
         self.module.warn('The value of secret %s of service account %s was lost with its response; it was deleted and replaced '
                          'by secret %s.' % (unknown['id'], client_id, created['id']))
         return created
-
-    def recover_lost_secret(self, account, known):
-        """Re-read the account: a secret that was not there before is the one the lost POST made."""
-        known_ids = set(secret['id'] for secret in known)
-        fresh = self.accounts.get(account['clientId']) or {}
-        appeared = [secret for secret in fresh.get('secrets') or [] if secret['id'] not in known_ids]
-        return appeared[0] if appeared else None
 
     def new_secret_result(self, created, now):
         shown = present_secret(created, now, with_secret=self.params['return_secret'])

@@ -626,7 +626,7 @@ class AccountExecution:
     def create_account(self, action):
         directory = self.work.directory
         created = self.task.create_once(lambda: self.task.write('POST', self.scope.accounts_path, action.body),
-                                        lambda: self.adopt_one(directory.appeared_since(self.plan.name)),
+                                        lambda: directory.account_made_since(self.plan.name),
                                         'service account %r in %s' % (self.plan.name, self.scope.text))
         self.after = created
         secrets = created.get('secrets') or []
@@ -635,10 +635,6 @@ class AccountExecution:
         elif secrets and self.file:
             # Adopted after a lost response: nobody holds the first secret's value; replace it with one we receive.
             self.replace_unknown_secret(created['clientId'], secrets[0], action.body['secretExpiresAfterHours'])
-
-    @staticmethod
-    def adopt_one(made):
-        return made[0] if len(made) == 1 else None
 
     def set_access_list(self, action):
         client_id = action.target or self.after['clientId']  # a new account's client id is known once it exists
@@ -670,21 +666,17 @@ class AccountExecution:
             self.deliver(client_id, created)
 
     def post_secret(self, client_id, body):
-        known = set(secret['id'] for secret in self.after.get('secrets') or [])
-
-        def recover():
-            fresh = self.work.directory.get(client_id) or {}
-            return self.adopt_one([secret for secret in fresh.get('secrets') or [] if secret['id'] not in known])
-        created = self.task.create_once(lambda: self.task.write('POST', self.scope.secrets_path(client_id), body), recover,
-                                        'a secret of service account %s' % client_id)
+        known = [secret['id'] for secret in self.after.get('secrets') or []]
+        created = self.work.directory.create_secret(self.task, client_id, body, known, 'a secret of service account %s' % client_id)
         self.after['secrets'] = (self.after.get('secrets') or []) + [created]
         return created
 
     def replace_unknown_secret(self, client_id, unknown, hours):
-        """A secret whose value was lost cannot be delivered: delete it and create one whose value we receive."""
-        self.task.write('DELETE', self.scope.secret_path(client_id, unknown['id']))
-        self.after['secrets'] = [secret for secret in self.after.get('secrets') or [] if secret['id'] != unknown['id']]
-        created = self.post_secret(client_id, dict(secretExpiresAfterHours=hours))
+        """A secret whose value was lost cannot be delivered: replace it with one whose value we receive."""
+        known = [secret['id'] for secret in self.after.get('secrets') or []]
+        created = self.work.directory.replace_secret(self.task, client_id, unknown, dict(secretExpiresAfterHours=hours), known,
+                                                     'a secret of service account %s' % client_id)
+        self.after['secrets'] = [secret for secret in self.after.get('secrets') or [] if secret['id'] != unknown['id']] + [created]
         if not created.get('secret'):
             if not os.path.exists(self.file):
                 # A new account: mark its file as waiting for a secret, so that the next run delivers one.

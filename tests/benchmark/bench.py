@@ -70,6 +70,29 @@ def env_int(name, default):
     return int(value) if value not in (None, '') else default
 
 
+def playbook_environment(config, stage, workdir, cache, callback_dir, callback, **extra):
+    """The environment of an ansible-playbook run of the benchmark or the chaos run: this checkout's staged
+    collection, a private ANSIBLE_HOME and token cache, one results callback (from callback_dir), and no
+    ANSIBLE_* or MONGODB_ATLAS_* variable of the caller's shell (extra may set some)."""
+    env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'MONGODB_ATLAS_')))
+    env.update(
+        ANSIBLE_CONFIG=config,
+        ANSIBLE_COLLECTIONS_PATH=stage,
+        ANSIBLE_HOME=os.path.join(workdir, 'ansible-home'),
+        ANSIBLE_PIPELINING='True',
+        ANSIBLE_LOCALHOST_WARNING='False',
+        ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
+        ANSIBLE_RETRY_FILES_ENABLED='False',
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_CALLBACK_PLUGINS=callback_dir,
+        ANSIBLE_CALLBACKS_ENABLED=callback,
+        XDG_CACHE_HOME=cache,
+        PATH=os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
+    )
+    env.update(extra)
+    return env
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--projects', type=int, default=env_int('BENCH_PROJECTS', 50),
@@ -209,27 +232,12 @@ class Tool:
             json.dump(variables, handle)
 
     def env(self, timing_file):
-        env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'MONGODB_ATLAS_')))
         config = os.path.join(self.workdir, 'ansible.cfg')
         if not os.path.exists(config):
             with open(config, 'w') as handle:
                 handle.write('# empty: the benchmark configures ansible through environment variables\n')
-        env.update(
-            ANSIBLE_CONFIG=config,
-            ANSIBLE_COLLECTIONS_PATH=self.stage,
-            ANSIBLE_HOME=os.path.join(self.workdir, 'ansible-home'),
-            ANSIBLE_PIPELINING='True',
-            ANSIBLE_LOCALHOST_WARNING='False',
-            ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
-            ANSIBLE_RETRY_FILES_ENABLED='False',
-            ANSIBLE_NOCOLOR='1',
-            ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
-            ANSIBLE_CALLBACKS_ENABLED='bench_timing',
-            BENCH_TIMING_FILE=timing_file,
-            XDG_CACHE_HOME=self.cache,
-            PATH=os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
-        )
-        return env
+        return playbook_environment(config, self.stage, self.workdir, self.cache, os.path.join(HERE, 'callback_plugins'), 'bench_timing',
+                                    BENCH_TIMING_FILE=timing_file)
 
     def credentials_snapshot(self):
         """{file: (secret_id, mode)} of every credentials file."""

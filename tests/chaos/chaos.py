@@ -126,9 +126,7 @@ KNOWN_FAILURES = ()
 #   B6 atlas_service_accounts crashed while reporting an account whose create had failed.
 
 
-def env_int(name, default):
-    value = os.environ.get(name)
-    return int(value) if value not in (None, '') else default
+env_int = bench.env_int
 
 
 def parse_args(argv):
@@ -724,26 +722,11 @@ class Runner:
             handle.write('# empty: the chaos run configures ansible through environment variables\n')
 
     def env(self, results_file):
-        env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('ANSIBLE_', 'MONGODB_ATLAS_')))
-        env.update(
-            ANSIBLE_CONFIG=self.config,
-            ANSIBLE_COLLECTIONS_PATH=self.args.stage,
-            ANSIBLE_HOME=os.path.join(self.workdir, 'ansible-home'),
-            ANSIBLE_PIPELINING='True',
-            ANSIBLE_LOCALHOST_WARNING='False',
-            ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
-            ANSIBLE_RETRY_FILES_ENABLED='False',
-            ANSIBLE_NOCOLOR='1',
-            ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, 'callback_plugins'),
-            ANSIBLE_CALLBACKS_ENABLED='chaos_results',
-            CHAOS_RESULTS_FILE=results_file,
-            MONGODB_ATLAS_BASE_URL=self.sim.info['url'],
+        return bench.playbook_environment(
+            self.config, self.args.stage, self.workdir, self.cache, os.path.join(HERE, 'callback_plugins'), 'chaos_results',
+            CHAOS_RESULTS_FILE=results_file, MONGODB_ATLAS_BASE_URL=self.sim.info['url'],
             MONGODB_ATLAS_CLIENT_ID=self.sim.info['admin']['client_id'],
-            MONGODB_ATLAS_CLIENT_SECRET=self.sim.info['admin']['client_secret'],
-            XDG_CACHE_HOME=self.cache,
-            PATH=os.path.dirname(sys.executable) + os.pathsep + env.get('PATH', ''),
-        )
-        return env
+            MONGODB_ATLAS_CLIENT_SECRET=self.sim.info['admin']['client_secret'])
 
     def cached_tokens(self):
         directory = os.path.join(self.cache, 'cloudops.atlas', 'tokens')

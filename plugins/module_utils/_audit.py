@@ -28,8 +28,8 @@ __metaclass__ = type
 from collections import namedtuple
 from datetime import timedelta
 
-from ._planning import MAX_SECRETS, is_valid
-from ._presentation import oldest_first, parse_time
+from ._secrets import MAX_SECRETS, is_valid
+from ._time import oldest_first, parse_time
 from ._validation import InputError, check_range
 
 AUDIT_FLAGS = ('expired', 'expiring', 'never_used', 'unused', 'at_secret_cap', 'open_access', 'system_managed')

@@ -6,40 +6,13 @@
 # This module_utils is PRIVATE and should only be used by this collection.
 # Breaking changes can occur at any time.
 
-"""Atlas's timestamps, and accounts and secrets as the modules return them (snake_case, sorted,
+"""Accounts, secrets and access-list entries as the modules return them (snake_case, sorted,
 plaintext only when asked for)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-from datetime import datetime, timezone
-
-
-def parse_time(value):
-    """Parse Atlas's ISO 8601 timestamps (with Z or an offset) into aware datetimes."""
-    if not value:
-        return None
-    text = value.replace('Z', '+00:00')
-    if '.' in text:  # fromisoformat before 3.11 accepts only 3 or 6 fraction digits
-        head, rest = text.split('.', 1)
-        digits = re.match(r'\d*', rest).group(0)
-        text = head + '.' + (digits + '000000')[:6] + rest[len(digits):]
-    parsed = datetime.fromisoformat(text)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def format_time(value):
-    return value.astimezone(timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def hours_between(now, later):
-    return round((later - now).total_seconds() / 3600.0, 2)
-
-
-def oldest_first(secrets):
-    """Secrets ordered by creation time ("older" and "newest" are by createdAt)."""
-    return sorted(secrets or [], key=lambda secret: parse_time(secret.get('createdAt')) or datetime.min.replace(tzinfo=timezone.utc))
+from ._time import hours_between, oldest_first, parse_time
 
 
 def present_secret(secret, now, with_secret=False):

@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import re
 
+from ._errors import InputError
+
 HEX24 = re.compile(r'^[a-f0-9]{24}$')
 CLIENT_ID = re.compile(r'^mdb_sa_id_[a-fA-F0-9]{24}$')
 # Atlas's pattern for names and descriptions is ^[\p{L}\p{N}\-_.,' ]*$ (any letter or number, space, -_.,').
@@ -30,10 +32,6 @@ PROJECT_ROLES = ('GROUP_OWNER', 'GROUP_READ_ONLY', 'GROUP_DATA_ACCESS_ADMIN', 'G
                  'GROUP_DATA_ACCESS_READ_WRITE', 'GROUP_CLUSTER_MANAGER', 'GROUP_SEARCH_INDEX_EDITOR',
                  'GROUP_STREAM_PROCESSING_OWNER', 'GROUP_BACKUP_MANAGER', 'GROUP_OBSERVABILITY_VIEWER',
                  'GROUP_DATABASE_ACCESS_ADMIN')
-
-
-class InputError(Exception):
-    """An option breaks a rule; raised before any API call."""
 
 
 def check_hex_id(option, value):

@@ -14,8 +14,8 @@ import pytest
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._audit import (
     AUDIT_FLAGS, AuditSettings, audit_account, audit_findings, audit_settings, audit_summary, findings_text)
-from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import format_time
-from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError
+from ansible_collections.cloudops.atlas.plugins.module_utils._time import format_time
+from ansible_collections.cloudops.atlas.plugins.module_utils._errors import InputError
 
 NOW = datetime(2026, 11, 23, 12, 0, 0, tzinfo=timezone.utc)
 SECOND = timedelta(seconds=1)

@@ -6,8 +6,9 @@
 # This module_utils is PRIVATE and should only be used by this collection.
 # Breaking changes can occur at any time.
 
-"""Delivery of new secrets to credentials files: checked before Atlas is touched, written atomically
-with mode 0600, in directories created with mode 0700."""
+"""Credentials files, the first kind of place a new secret is delivered to: checked before Atlas is
+touched, written atomically with mode 0600, in directories created with mode 0700, and read back to
+tell which secret a file holds."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -16,7 +17,8 @@ import json
 import os
 import tempfile
 
-from ._validation import InputError
+from ._errors import DeliveryError, InputError
+from ._secrets import HeldSecret
 
 
 def check_dest(option, dest):
@@ -61,39 +63,58 @@ def ensure_credentials_dir(path):
     return True
 
 
-def write_credentials(dest, client_id, secret, api_base_url):
-    """Write a new secret's credentials as JSON, atomically, with mode 0600 (mkstemp creates 0600)."""
-    document = dict(client_id=client_id, client_secret=secret['secret'], secret_id=secret['id'],
-                    expires_at=secret['expiresAt'], api_base_url=api_base_url)
-    fd, tmp_path = tempfile.mkstemp(prefix='.atlas-credentials-', dir=os.path.dirname(os.path.abspath(dest)))
+def _write_document(path, document):
+    """Write JSON atomically next to `path`, with mode 0600 (mkstemp creates 0600)."""
+    fd, tmp_path = tempfile.mkstemp(prefix='.atlas-credentials-', dir=os.path.dirname(os.path.abspath(path)))
     try:
         with os.fdopen(fd, 'w') as handle:
             json.dump(document, handle, indent=2, sort_keys=True)
             handle.write('\n')
-        os.replace(tmp_path, dest)
-    except (IOError, OSError) as exc:
+        os.replace(tmp_path, path)
+    except (IOError, OSError):
         if os.path.exists(tmp_path):
             os.unlink(tmp_path)
-        raise InputError('secret %s of %s was created but could not be written to %s: %s' % (secret['id'], client_id, dest, exc.strerror))
+        raise
 
 
-def held_secret_id(path):
-    """The secret id a credentials file holds: None when there is no file, '' when it holds no usable secret."""
-    if not os.path.exists(path):
-        return None
-    try:
-        with open(path) as handle:
-            document = json.load(handle)
-        return str(document.get('secret_id') or '') if document.get('client_secret') else ''
-    except (IOError, OSError, ValueError, AttributeError):
-        return ''
+class CredentialsFile:
+    """One account's credentials file: what it holds, and the delivery of a new secret to it."""
+
+    holder = 'its credentials file'
+
+    def __init__(self, path):
+        self.path = path
+
+    def held(self):
+        """The secret the file holds: secret_id None when there is no file, '' when it holds no usable secret."""
+        if not os.path.exists(self.path):
+            return HeldSecret(None, self.holder)
+        try:
+            with open(self.path) as handle:
+                document = json.load(handle)
+            secret_id = str(document.get('secret_id') or '') if document.get('client_secret') else ''
+        except (IOError, OSError, ValueError, AttributeError):
+            secret_id = ''
+        return HeldSecret(secret_id, self.holder)
+
+    def deliver(self, credentials):
+        """Write the credentials (client_id, client_secret, secret_id, expires_at, api_base_url)."""
+        try:
+            _write_document(self.path, dict((key, credentials[key]) for key in CREDENTIALS_KEYS))
+        except (IOError, OSError) as exc:
+            raise DeliveryError('secret %s of %s was created but could not be written to %s: %s'
+                                % (credentials['secret_id'], credentials['client_id'], self.path, exc.strerror))
+        return self.path
+
+    def mark_pending(self, client_id, api_base_url):
+        """A new account's file says it holds no secret yet (no client_secret), so that the next run delivers one."""
+        if not os.path.exists(self.path):
+            _write_document(self.path, dict(client_id=client_id, client_secret=None, secret_id=None, expires_at=None,
+                                            api_base_url=api_base_url))
+
+    def __str__(self):
+        return self.path
 
 
-def write_pending_credentials(dest, client_id, api_base_url):
-    """A credentials file that says it holds no secret yet (no client_secret): the next run gives it one."""
-    document = dict(client_id=client_id, client_secret=None, secret_id=None, expires_at=None, api_base_url=api_base_url)
-    fd, tmp_path = tempfile.mkstemp(prefix='.atlas-credentials-', dir=os.path.dirname(os.path.abspath(dest)))
-    with os.fdopen(fd, 'w') as handle:
-        json.dump(document, handle, indent=2, sort_keys=True)
-        handle.write('\n')
-    os.replace(tmp_path, dest)
+# The keys of a credentials file (and of a secret store's document), as the CONTRACT and the modules' docs name them.
+CREDENTIALS_KEYS = ('client_id', 'client_secret', 'secret_id', 'expires_at', 'api_base_url')

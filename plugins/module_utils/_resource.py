@@ -10,16 +10,16 @@
 table (_planning), and create, update or delete it, with check mode and diff.
 
 A module declares its resource: `fields` (the field table), `return_key`, and the hooks `read`,
-`wanted`, `create`, `update`, `remove` and `present`; optional hooks `predict_created`,
-`recover_lost_create`, `after_absent` and `describe`. Variance goes through these hooks, never
-through branches here."""
+`wanted`, `create`, `update`, `remove` and `result_view`; optional hooks `predict_created`,
+`recover_lost_create`, `settle_created`, `after_absent` and `describe`. Variance goes through these
+hooks, never through branches here."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ._planning import api_body, diff_view, field_changes
+from ._errors import Refusal
+from ._fields import api_body, diff_view, field_changes
 from ._task import AtlasTask
-from ._validation import InputError  # noqa: F401, re-exported for the modules
 
 
 class AtlasResource(AtlasTask):
@@ -49,7 +49,7 @@ class AtlasResource(AtlasTask):
     def remove(self, current):
         raise NotImplementedError
 
-    def present(self, obj):
+    def result_view(self, obj):
         """The snake_case return value for an API object."""
         raise NotImplementedError
 
@@ -60,6 +60,10 @@ class AtlasResource(AtlasTask):
     def recover_lost_create(self, body):
         """After a create whose response was lost: return what it made, or None if nothing appeared."""
         return None
+
+    def settle_created(self, created, body):
+        """After a create (or the recovery of a lost one): finish what the object needs, return it as it now is."""
+        return created
 
     def after_absent(self, current):
         """Hook after an object was (or would be) removed, e.g. to add a warning."""
@@ -78,13 +82,14 @@ class AtlasResource(AtlasTask):
         if current is None:
             missing = [option for option in self.create_requires if self.params.get(option) is None]
             if missing:
-                raise InputError('creating %s needs %s' % (self.describe(), ', '.join(missing)))
+                raise Refusal('creating %s needs %s' % (self.describe(), ', '.join(missing)))
             body = api_body(self.fields, self.wanted(), create=True)
             if self.check_mode:
                 after = self.predict_created(body)
                 self.result['changed'] = True
             else:
-                after = self.create_once(lambda: self.create(body), lambda: self.recover_lost_create(body), self.describe())
+                created = self.create_once(lambda: self.create(body), lambda: self.recover_lost_create(body), self.describe())
+                after = self.settle_created(created, body)
             self.result['diff'] = dict(before={}, after=diff_view(self.fields, after))
             return after
         changes = field_changes(self.fields, current, api_body(self.fields, self.wanted()))
@@ -108,4 +113,4 @@ class AtlasResource(AtlasTask):
     def execute(self):
         """Plan and act according to `state`, and put the result under `return_key`."""
         obj = self.ensure_absent() if self.params.get('state') == 'absent' else self.ensure_present()
-        self.result[self.return_key] = self.present(obj) if obj is not None else {}
+        self.result[self.return_key] = self.result_view(obj) if obj is not None else {}

@@ -7,7 +7,8 @@
 # Breaking changes can occur at any time.
 
 """The task layer every module runs on: input checks before the client exists, the result, writes
-that report `changed` the moment they succeed, lost-create recovery, and structured failures.
+that report `changed` the moment they succeed, lost-create recovery, and structured failures (the
+errors of _errors, each by when it stops the task).
 
 A module's task implements `validate` (pure input checks) and `execute` (read, plan with the pure
 functions of _planning, then act unless in check mode); `run` does the rest."""
@@ -16,12 +17,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ._client import AtlasApiError, AtlasError, AtlasOutcomeUnknown
+from ._errors import DeliveryError, InputError, Refusal, TaskFailure
 from ._locks import LockError, LockTimeout, NameLocks
-from ._validation import InputError
-
-
-class TaskFailure(Exception):
-    """The task ran to the end, but its outcome is a failure (an audit gate): it fails with its whole result."""
 
 
 class AtlasTask:
@@ -81,7 +78,7 @@ class AtlasTask:
         try:
             self.name_locks.acquire(scope, names)
         except LockTimeout as exc:
-            raise InputError(str(exc))
+            raise Refusal(str(exc))
         except LockError as exc:
             self.module.warn('Not locking account names against parallel runs on this host: %s.' % exc)
 
@@ -120,7 +117,7 @@ class AtlasTask:
         try:
             self.validate()
             self.execute()
-        except InputError as exc:
+        except (InputError, Refusal, DeliveryError) as exc:
             self.fail(msg=str(exc))
         except TaskFailure as exc:
             self.module.fail_json(msg=str(exc), **self.result)

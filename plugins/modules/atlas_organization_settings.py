@@ -203,10 +203,11 @@ error:
 
 import re
 
+from ansible_collections.cloudops.atlas.plugins.module_utils._errors import InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._client import api_path
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
-from ansible_collections.cloudops.atlas.plugins.module_utils._planning import field
-from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
+from ansible_collections.cloudops.atlas.plugins.module_utils._fields import field
+from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import ORG_SETTINGS_API_VERSION, ORG_SETTINGS_PATH
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import (
     SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_hex_id, check_range)
@@ -284,7 +285,7 @@ class OrganizationSettings(AtlasResource):
         response = self.write('PATCH', self.path, wire_body(changes), version=ORG_SETTINGS_API_VERSION)
         return normalize(response) if response else dict(current, **changes)
 
-    def present(self, obj):
+    def result_view(self, obj):
         view = dict((item.option, obj.get(item.api)) for item in SETTINGS_FIELDS)
         timeouts = obj.get('customSessionTimeouts') or {}
         view['custom_session_timeouts'] = dict((option, timeouts.get(api)) for option, api in SESSION_TIMEOUTS)

@@ -264,11 +264,13 @@ error:
       type: list
 '''
 
-from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import check_dest, write_credentials
+from ansible_collections.cloudops.atlas.plugins.module_utils._errors import InputError, Refusal
+from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import CredentialsFile, check_dest
+from ansible_collections.cloudops.atlas.plugins.module_utils._fields import SERVICE_ACCOUNT_FIELDS
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
-from ansible_collections.cloudops.atlas.plugins.module_utils._planning import SERVICE_ACCOUNT_FIELDS
 from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_account
-from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
+from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource
+from ansible_collections.cloudops.atlas.plugins.module_utils._secret_delivery import Delivery, SecretIssuer
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
     ServiceAccountDirectory, account_text, secret_lifetime_hint)
@@ -325,7 +327,7 @@ class ServiceAccount(AtlasResource):
             self.lock_names(self.scope, [self.params['name']])
         account = self.accounts.find(self.params['client_id'], self.params['name'])
         if account is None and self.params['state'] == 'present' and self.params['client_id']:
-            raise InputError('%s does not exist; it is never created when client_id is given' % self.describe())
+            raise Refusal('%s does not exist; it is never created when client_id is given' % self.describe())
         return account
 
     def wanted(self):
@@ -338,13 +340,17 @@ class ServiceAccount(AtlasResource):
                     createdAt=None, secrets=[])
 
     def create(self, body):
-        created = self.write('POST', self.accounts.collection_path, body)
-        if self.params['dest'] and created.get('secrets'):
-            write_credentials(self.params['dest'], created['clientId'], created['secrets'][0], self.client.base_url)
-        return created
+        return self.write('POST', self.accounts.collection_path, body)
 
     def recover_lost_create(self, body):
         return self.accounts.account_made_since(body['name'])
+
+    def settle_created(self, created, body):
+        """The first secret goes to dest; one whose value was lost with a lost create's response is replaced."""
+        delivery = Delivery(self.client.base_url, CredentialsFile(self.params['dest']) if self.params['dest'] else None,
+                            returned=self.params['return_secret'])
+        account, dummy = SecretIssuer(self, self.accounts).first_secret(created, body.get('secretExpiresAfterHours'), delivery)
+        return account
 
     def update(self, current, changes):
         return self.write('PATCH', self.accounts.item_path(current['clientId']), changes)
@@ -358,7 +364,7 @@ class ServiceAccount(AtlasResource):
                              'and its credentials keep working until it is deleted there (atlas_service_account with org_id '
                              'and state=absent).' % (current['clientId'], self.params['project_id']))
 
-    def present(self, obj):
+    def result_view(self, obj):
         return present_account(obj, self.client.server_now(), with_secret=self.params['return_secret'])
 
 

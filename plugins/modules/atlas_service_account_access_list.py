@@ -62,7 +62,7 @@ notes:
   - Atlas only counts an access list against requests made with the account's own credentials; minting
     tokens ignores it.
 seealso:
-  - module: cloudops.atlas.atlas_service_accounts
+  - module: cloudops.atlas.atlas_service_account_set
   - module: cloudops.atlas.atlas_service_account_info
   - name: Service account access lists
     description: The Atlas documentation of service account IP access lists.
@@ -138,15 +138,16 @@ error:
   sample: {status: 400, error_code: VALIDATION_ERROR, detail: null, reason: Bad Request, parameters: null}
 '''
 
+from ansible_collections.cloudops.atlas.plugins.module_utils._access_lists import (
+    access_entries_after, access_entry_key, guard_own_access_list, normalize_access_entries, plan_access_list)
+from ansible_collections.cloudops.atlas.plugins.module_utils._errors import InputError, Refusal
+from ansible_collections.cloudops.atlas.plugins.module_utils._executor import write_access_list
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
-from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
-    access_entry_key, lockout_risk, normalize_access_entries, plan_access_list)
 from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_access_entry
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    ServiceAccountDirectory, access_entries_after, account_text, apply_access_plan, read_access_list)
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory, account_text
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
-from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError, check_client_id
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id
 
 
 class AccessList(AtlasTask):
@@ -171,32 +172,21 @@ class AccessList(AtlasTask):
             raise InputError('state=absent needs entries: the addresses or CIDR blocks to remove')
         self.wanted = normalize_access_entries('entries', params['entries'])
 
-    def resolve(self):
-        if self.params['client_id']:
-            return self.params['client_id']
-        account = ServiceAccountDirectory(self.client, self.scope).by_name(self.params['name'])
-        if account is None:
-            raise InputError('service account %r not found in %s' % (self.params['name'], self.scope.text))
-        return account['clientId']
-
     def execute(self):
         params = self.params
-        client_id = self.resolve()
-        current = read_access_list(self.client, self.scope, client_id)
+        directory = ServiceAccountDirectory(self.client, self.scope)
+        client_id = params['client_id'] or (directory.by_name(params['name']) or {}).get('clientId')
+        current = directory.access_list(client_id) if client_id else None
         if current is None:
-            raise InputError('service account %s not found in %s' % (client_id, self.scope.text))
+            raise Refusal('service account %s not found in %s' % (client_id or repr(params['name']), self.scope.text))
         self.result['client_id'] = client_id
         plan = plan_access_list(current, self.wanted, params['state'], params['purge'])
-        if client_id == getattr(self.client.auth, 'client_id', None) and not params['allow_own_account']:
-            risk = lockout_risk(plan, current)
-            if risk:
-                raise InputError('refusing to change the access list of %s: %s, so a mistake locks the automation out; '
-                                 'set allow_own_account=true to make the change anyway' % (client_id, risk))
+        guard_own_access_list(plan, current, client_id, client_id, getattr(self.client.auth, 'client_id', None), params['allow_own_account'])
         added = []
         if self.check_mode:
             self.result['changed'] = bool(plan.add or plan.remove)
         else:
-            added = apply_access_plan(self, self.scope, client_id, plan)
+            added = write_access_list(self, self.scope, client_id, plan)
         after = access_entries_after(current, plan, added)
         self.result['access_list'] = [present_access_entry(entry) for entry in after]
         before = sorted(access_entry_key(entry) for entry in current)

@@ -311,12 +311,13 @@ error:
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._audit import (
     AUDIT_FLAGS, EXPIRING_HOURS_DEFAULT, UNUSED_DAYS_DEFAULT, audit_account, audit_findings, audit_settings, audit_summary, findings_text)
+from ansible_collections.cloudops.atlas.plugins.module_utils._access_lists import sorted_access_entries
+from ansible_collections.cloudops.atlas.plugins.module_utils._errors import TaskFailure
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_access_entry, present_account
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
-from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
-    ServiceAccountDirectory, read_access_list, sorted_access_entries)
-from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask, TaskFailure
+from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory
+from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id
 
 
@@ -344,9 +345,9 @@ class ServiceAccountInfo(AtlasTask):
         if self.audit and params['include_system_managed']:
             system_managed = set(account['clientId'] for account in found) - accounts.user_managed_ids()
         read = self.audit or params['include_access_list']
-        access_lists = [read_access_list(self.client, self.scope, account['clientId']) if read else None for account in found]
+        access_lists = [accounts.access_list(account['clientId']) if read else None for account in found]
         now = self.client.server_now()
-        views = [self.present(account, entries, now, account['clientId'] in system_managed) for account, entries in zip(found, access_lists)]
+        views = [self.result_view(account, entries, now, account['clientId'] in system_managed) for account, entries in zip(found, access_lists)]
         self.result['service_accounts'] = views
         if self.audit:
             self.result['audit_summary'] = audit_summary(view['audit'] for view in views)
@@ -367,7 +368,7 @@ class ServiceAccountInfo(AtlasTask):
             found = [account for account in found if account.get('name') == params['name']]
         return found
 
-    def present(self, account, entries, now, system_managed):
+    def result_view(self, account, entries, now, system_managed):
         view = present_account(account, now)
         if self.params['include_access_list']:
             view['access_list'] = None if entries is None else [present_access_entry(entry) for entry in sorted_access_entries(entries)]

@@ -115,9 +115,10 @@ error:
   sample: {status: 404, error_code: RESOURCE_NOT_FOUND, detail: null, reason: Not Found, parameters: null}
 '''
 
+from ansible_collections.cloudops.atlas.plugins.module_utils._errors import Refusal
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
-from ansible_collections.cloudops.atlas.plugins.module_utils._planning import PROJECT_ASSIGNMENT_FIELDS
-from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource, InputError
+from ansible_collections.cloudops.atlas.plugins.module_utils._fields import PROJECT_ASSIGNMENT_FIELDS
+from ansible_collections.cloudops.atlas.plugins.module_utils._resource import AtlasResource
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import Scope
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id, check_hex_id, check_roles
@@ -153,7 +154,7 @@ class ProjectAssignment(AtlasResource):
             if account is None:
                 if self.params['state'] == 'absent':
                     return None
-                raise InputError('organization %s has no service account named %r' % (self.params['org_id'], self.params['name']))
+                raise Refusal('organization %s has no service account named %r' % (self.params['org_id'], self.params['name']))
             self.client_id = account['clientId']
         return ServiceAccountDirectory(self.client, self.project).get(self.client_id)
 
@@ -172,7 +173,7 @@ class ProjectAssignment(AtlasResource):
     def remove(self, current):
         self.write('DELETE', self.project.account_path(self.client_id))
 
-    def present(self, obj):
+    def result_view(self, obj):
         return dict(project_id=self.params['project_id'], client_id=self.client_id, roles=sorted(obj.get('roles') or []))
 
 

@@ -231,17 +231,20 @@ error:
 
 from datetime import timedelta
 
-from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import check_dest, write_credentials
+from ansible_collections.cloudops.atlas.plugins.module_utils._credentials import CredentialsFile, check_dest
+from ansible_collections.cloudops.atlas.plugins.module_utils._errors import InputError, Refusal
+from ansible_collections.cloudops.atlas.plugins.module_utils._executor import PlanExecutor
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
-from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
-    is_valid, plan_secrets, predict_secret, secret_rules, secrets_after)
-from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import (
-    oldest_first, parse_time, present_secret, secrets_diff_view)
+from ansible_collections.cloudops.atlas.plugins.module_utils._planning import plan_account_secrets, plan_secret_deletions
+from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_secret, secrets_diff_view
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
+from ansible_collections.cloudops.atlas.plugins.module_utils._secret_delivery import Delivery
+from ansible_collections.cloudops.atlas.plugins.module_utils._secrets import is_valid, secret_rules
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
     ServiceAccountDirectory, account_text, secret_lifetime_hint)
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
-from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError, check_client_id, check_rotation_window
+from ansible_collections.cloudops.atlas.plugins.module_utils._time import oldest_first, parse_time
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id, check_rotation_window
 
 EXPIRY_WARNING_HOURS = 7 * 24
 
@@ -253,9 +256,7 @@ class ServiceAccountSecrets(AtlasTask):
         super(ServiceAccountSecrets, self).__init__(module)
         self.scope = Scope.from_params(self.params)
         self.accounts = None
-        self.account = None  # the account as read at the start of the run
         self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
-        self.replaced_ids = []  # secrets created by this run whose value was lost, then deleted
 
     def explain(self, error):
         return secret_lifetime_hint(self.client, self.scope, error)
@@ -281,10 +282,8 @@ class ServiceAccountSecrets(AtlasTask):
         self.accounts = ServiceAccountDirectory(self.client, self.scope)
         account = self.accounts.find(self.params['client_id'], self.params['name'])
         if account is None:
-            raise InputError('service account %s not found in %s'
-                             % (self.params['client_id'] or repr(self.params['name']), self.scope.text))
+            raise Refusal('service account %s not found in %s' % (self.params['client_id'] or repr(self.params['name']), self.scope.text))
         self.result['client_id'] = account['clientId']
-        self.account = account
         return account
 
     def view(self, secret, now):
@@ -302,53 +301,25 @@ class ServiceAccountSecrets(AtlasTask):
         params = self.params
         account = self.read()
         now = self.client.server_now()
-        secrets = oldest_first(account.get('secrets'))
         rules = secret_rules(params['expires_after_hours'], params['rotate_before_hours'], params['force'],
                              params['revoke_previous'], params['prune_expired'])
-        plan = plan_secrets(secrets, now, rules)
-        if plan.need_new and params['expires_after_hours'] is None:
-            raise InputError('service account %s needs a new secret (%s): set expires_after_hours'
-                             % (account['clientId'], 'force=true' if params['force'] else 'none is valid long enough'))
-
-        created = None
-        if self.check_mode:
-            created = predict_secret(now, params['expires_after_hours']) if plan.need_new else None
-        else:
-            self.delete_secrets(account, plan.delete_before)
-            if plan.need_new:
-                created = self.create_secret(account)
-            self.delete_secrets(account, plan.delete_after)
-
-        deleted = plan.delete_before + plan.delete_after + self.replaced_ids
-        after = secrets_after(secrets, plan, created)
-        self.result['changed'] = bool(plan.need_new or deleted)
-        self.finish(secrets, after, deleted, now)
+        plan = plan_account_secrets(account, now, rules)
+        after, created, replaced = plan.after, None, []
+        if not self.check_mode:
+            delivery = Delivery(self.client.base_url, CredentialsFile(params['dest']) if params['dest'] else None,
+                                returned=params['return_secret'])
+            executor = PlanExecutor(self, self.accounts, plan, delivery).run()
+            after, created, replaced = executor.after, executor.issued, executor.replaced_ids
+        elif plan.secret_plan.need_new:
+            created = after['secrets'][-1]
+        deleted = plan.secret_plan.delete_before + plan.secret_plan.delete_after + replaced
+        secrets = oldest_first(after['secrets'])
+        self.result['changed'] = bool(plan.steps)
+        self.finish(oldest_first(account.get('secrets')), secrets, deleted, now)
         if created:
             self.result['secret'] = self.new_secret_result(created, now)
         else:
-            self.warn_if_expiring(after, now)
-
-    def create_secret(self, account):
-        known = [secret['id'] for secret in account.get('secrets') or []]
-        body = dict(secretExpiresAfterHours=self.params['expires_after_hours'])
-        created = self.accounts.create_secret(self, account['clientId'], body, known, self.describe())
-        if not created.get('secret') and (self.params['dest'] or self.params['return_secret']):
-            created = self.replace_unknown_secret(account, created, body, known)
-        if self.params['dest']:
-            write_credentials(self.params['dest'], account['clientId'], created, self.client.base_url)
-        return created
-
-    def replace_unknown_secret(self, account, unknown, body, known):
-        client_id = account['clientId']
-        created = self.accounts.replace_secret(self, client_id, unknown, body, known, self.describe())
-        self.replaced_ids.append(unknown['id'])
-        if not created.get('secret'):
-            raise InputError('the value of the new secret of service account %s was lost twice (secret %s exists, its value is '
-                             'unknown)%s; run the task again' % (client_id, created['id'],
-                                                                 ': %s still holds the previous secret' % self.params['dest'] if self.params['dest'] else ''))
-        self.module.warn('The value of secret %s of service account %s was lost with its response; it was deleted and replaced '
-                         'by secret %s.' % (unknown['id'], client_id, created['id']))
-        return created
+            self.warn_if_expiring(secrets, now)
 
     def new_secret_result(self, created, now):
         shown = present_secret(created, now, with_secret=self.params['return_secret'])
@@ -360,28 +331,16 @@ class ServiceAccountSecrets(AtlasTask):
             self.module.warn('The newest valid secret (%s) of service account %s expires at %s, within 7 days; '
                              'set rotate_before_hours to rotate it.' % (valid[-1]['id'], self.result['client_id'], valid[-1]['expiresAt']))
 
-    def delete_secrets(self, account, secret_ids):
-        for secret_id in secret_ids:
-            self.write('DELETE', self.scope.secret_path(account['clientId'], secret_id))
-
     # -- state=absent: delete named secrets ------------------------------------------------------------
 
     def delete_named_secrets(self):
         account = self.read()
         now = self.client.server_now()
-        secrets = oldest_first(account.get('secrets'))
-        wanted = set(self.params['secret_id'])
-        doomed = [secret['id'] for secret in secrets if secret['id'] in wanted]
-        remaining = [secret for secret in secrets if secret['id'] not in wanted]
-        had_valid = any(is_valid(secret, now) for secret in secrets)
-        keeps_valid = any(is_valid(secret, now) for secret in remaining)
-        if had_valid and not keeps_valid and not self.params['force']:
-            raise InputError('deleting %s would leave service account %s without an unexpired secret and lock out whoever '
-                             'uses it; set force=true to delete anyway' % (', '.join(doomed), account['clientId']))
+        plan = plan_secret_deletions(account, self.params['secret_id'], now, self.params['force'])
         if not self.check_mode:
-            self.delete_secrets(account, doomed)
-        self.result['changed'] = bool(doomed)
-        self.finish(secrets, remaining, doomed, now)
+            PlanExecutor(self, self.accounts, plan, Delivery(self.client.base_url)).run()
+        self.result['changed'] = plan.changed
+        self.finish(oldest_first(account.get('secrets')), plan.after['secrets'], plan.secret_plan.delete_before, now)
 
     def execute(self):
         if self.params['state'] == 'absent':

@@ -77,6 +77,46 @@ class TestCreate:
         assert result['service_account']['client_id'] == CLIENT_ID
         assert any('response to the create' in warning for warning in warnings_of(result))
 
+    def test_a_lost_create_with_dest_replaces_the_first_secret_and_writes_the_file(self, atlas, run_module, tmp_path):
+        # The defect of issue 18: the account was adopted, but no file was written and the task did not fail.
+        lost_first = secret('6a0b1c2d3e4f5a6b7c8d9e10')
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, body=requests.exceptions.ConnectionError('Connection aborted.'))
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[lost_first])))
+        atlas.reply('DELETE', '%s/%s/secrets/%s' % (ORG_SAS, CLIENT_ID, lost_first['id']), status=204)
+        atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), status=201, match_body=dict(secretExpiresAfterHours=720),
+                    json_body=secret('6a0b1c2d3e4f5a6b7c8d9e11', plaintext='mdb_sa_sk_replacement-plaintext'))
+        dest = tmp_path / 'ci.json'
+
+        result = run_module(module, dict(CREATE, dest=str(dest), return_secret=False))
+
+        assert result['changed'] is True
+        assert [call.split('?')[0] for call in atlas.calls] == [
+            'GET ' + ORG_SAS, 'POST ' + ORG_SAS, 'GET ' + ORG_SAS, 'DELETE %s/%s/secrets/%s' % (ORG_SAS, CLIENT_ID, lost_first['id']),
+            'POST %s/%s/secrets' % (ORG_SAS, CLIENT_ID)]
+        document = json.loads(dest.read_text())
+        assert document['secret_id'] == '6a0b1c2d3e4f5a6b7c8d9e11' and document['client_secret'] == 'mdb_sa_sk_replacement-plaintext'
+        assert [item['id'] for item in result['service_account']['secrets']] == ['6a0b1c2d3e4f5a6b7c8d9e11']
+        assert 'mdb_sa_sk_replacement-plaintext' not in result['_stdout']
+        assert any('was replaced by secret 6a0b1c2d3e4f5a6b7c8d9e11, delivered to %s' % dest in warning for warning in warnings_of(result))
+
+    def test_a_lost_create_whose_replacement_is_lost_too_fails_and_marks_the_file(self, atlas, run_module, tmp_path):
+        lost_first = secret('6a0b1c2d3e4f5a6b7c8d9e10')
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page())
+        atlas.reply('POST', ORG_SAS, body=requests.exceptions.ConnectionError('Connection aborted.'))
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[lost_first])))
+        atlas.reply('DELETE', '%s/%s/secrets/%s' % (ORG_SAS, CLIENT_ID, lost_first['id']), status=204)
+        atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), body=requests.exceptions.ConnectionError('Connection aborted.'))
+        atlas.reply('GET', '%s/%s' % (ORG_SAS, CLIENT_ID), json_body=account(secrets=[secret('6a0b1c2d3e4f5a6b7c8d9e11')]))
+        dest = tmp_path / 'ci.json'
+
+        result = run_module(module, dict(CREATE, dest=str(dest)))
+
+        assert result['failed'] is True and result['changed'] is True
+        assert 'the value of the new secret of service account %s was lost twice' % CLIENT_ID in result['msg']
+        assert '%s holds no secret yet' % dest in result['msg']
+        assert json.loads(dest.read_text())['client_secret'] is None
+
     def test_lost_create_with_nothing_created_creates_once_more(self, atlas, run_module):
         atlas.reply('GET', ORG_SAS + LIST, json_body=page())
         atlas.reply('POST', ORG_SAS, body=requests.exceptions.ConnectionError('Connection aborted.'))

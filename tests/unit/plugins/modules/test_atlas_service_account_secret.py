@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from ansible_collections.cloudops.atlas.plugins.module_utils import _client, _credentials, _presentation
+from ansible_collections.cloudops.atlas.plugins.module_utils import _client, _credentials, _time
 from ansible_collections.cloudops.atlas.plugins.modules import atlas_service_account_secret as module
 from ansible_collections.cloudops.atlas.tests.unit.plugins.modules.conversation import (
     ACCESS_TOKEN, BASE, CLIENT_ID, NOW, OTHER_CLIENT_ID, ORG, PROJECT, account, page, secret, warnings_of)
@@ -379,7 +379,7 @@ class TestServerClock:
         def set_clock(when):
             monkeypatch.setattr(LocalClock, 'local', when)
             monkeypatch.setattr(_client, 'datetime', LocalClock)
-            monkeypatch.setattr(_presentation, 'datetime', LocalClock)
+            monkeypatch.setattr(_time, 'datetime', LocalClock)
         return set_clock
 
     def test_a_local_clock_years_ahead_does_not_expire_valid_secrets(self, atlas, run_module, local_clock):

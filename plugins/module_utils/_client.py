@@ -38,7 +38,7 @@ except ImportError as import_error:  # reported by the modules with missing_requ
 
 from ._auth import TOKEN_PATH, select_auth
 
-COLLECTION_VERSION = '1.1.0'
+COLLECTION_VERSION = '1.2.0'
 USER_AGENT = 'cloudops.atlas/' + COLLECTION_VERSION
 # Every Service Accounts operation is published under this one resource version.
 SERVICE_ACCOUNTS_API_VERSION = '2024-08-05'

@@ -123,7 +123,7 @@ KNOWN_FAILURES = ()
 #   B3 a token minted by the run and revoked mid-run was not renewed;
 #   B4 a secret whose value never reached its credentials file was never replaced;
 #   B5 a create that timed out before Atlas applied it was sent again (a duplicate account);
-#   B6 atlas_service_accounts crashed while reporting an account whose create had failed.
+#   B6 atlas_service_account_set crashed while reporting an account whose create had failed.
 
 
 env_int = bench.env_int

@@ -141,7 +141,7 @@ BUGS = dict(
     B4='a secret whose value never reached its file (lost twice, or the run failed in between) is never replaced: reruns '
        'succeed with changed=0 while the file ages past its rotation window and expires',
     B5='a create that timed out before Atlas applied it is re-read too early, finds nothing and is sent again: a duplicate account',
-    B6='atlas_service_accounts crashed while reporting an account whose create had failed, hiding the real error (fixed in 6dceef1)',
+    B6='atlas_service_account_set crashed while reporting an account whose create had failed, hiding the real error (fixed in 6dceef1)',
 )
 
 

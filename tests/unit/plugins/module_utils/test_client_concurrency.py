@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One client shared by worker threads (atlas_service_accounts reads many projects at once)."""
+"""One client shared by worker threads (atlas_service_account_set reads many projects at once)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type

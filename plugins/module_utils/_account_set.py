@@ -1,0 +1,268 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 cloudops.atlas contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# This module_utils is PRIVATE and should only be used by this collection.
+# Breaking changes can occur at any time.
+
+"""A set of service accounts in one or many scopes (organization, project, or many projects), the
+machinery of atlas_service_account_set: the wishes from the options, one listing per scope read
+concurrently, every plan made and every guard checked before the first write, then each scope's plans
+carried out by the executor, and one result entry per account.
+
+The module declares the options; this file does the rest."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from ._access_lists import access_entries_after, access_entry_key, normalize_access_entries
+from ._client import AtlasError
+from ._credentials import CredentialsFile, check_credentials_dir, check_dest, ensure_credentials_dir
+from ._errors import DeliveryError, InputError, Refusal
+from ._executor import PlanExecutor
+from ._fields import SERVICE_ACCOUNT_FIELDS, diff_view
+from ._planning import AccountWish, plan_account_access, plan_account_set
+from ._presentation import present_access_entry, present_account, secrets_diff_view
+from ._scope import Scope
+from ._secret_delivery import Delivery
+from ._secrets import secret_rules
+from ._service_accounts import ServiceAccountDirectory, secret_lifetime_hint
+from ._task import AtlasTask
+from ._time import oldest_first
+from ._validation import (
+    DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_hex_id, check_range, check_roles, check_rotation_window,
+    check_text, check_unique)
+
+
+class ScopeWork:
+    """One scope of the run: its wishes and deliveries, then its listing, plans and executors."""
+
+    def __init__(self, scope, option, purge, credentials_dir):
+        self.scope = scope
+        self.option = option  # how messages name its accounts option, e.g. projects[2].accounts
+        self.purge = purge
+        self.credentials_dir = credentials_dir
+        self.wishes = []
+        self.deliveries = {}  # account name -> Delivery
+        self.directory = None
+        self.plans = []
+        self.executors = {}  # plan -> its PlanExecutor (real runs)
+        self.error = None
+
+
+class AccountSetTask(AtlasTask):
+    """Plan every scope from one listing each, check every guard, then carry out the plans."""
+
+    def __init__(self, module):
+        super(AccountSetTask, self).__init__(module)
+        self.work = []
+        self.result.update(service_accounts=[])
+
+    def action_text(self):
+        texts = [work.scope.text for work in self.work] or ['the given scope']
+        return 'Managing the service accounts of %s' % (texts[0] if len(texts) == 1 else '%d projects' % len(texts))
+
+    # -- input checks -------------------------------------------------------------------------------------
+
+    def validate(self):
+        params = self.params
+        if not 1 <= params['concurrency'] <= 32:
+            raise InputError('concurrency must be between 1 and 32, got %d' % params['concurrency'])
+        if params['projects'] is not None:
+            if params['accounts'] is not None:
+                raise InputError('accounts cannot be combined with projects: give each project its own accounts')
+            check_unique('projects[].project_id', [entry['project_id'] for entry in params['projects']])
+            for index, entry in enumerate(params['projects']):
+                option = 'projects[%d]' % index
+                check_hex_id(option + '.project_id', entry['project_id'])
+                purge = params['purge'] if entry['purge'] is None else entry['purge']
+                credentials_dir = entry['credentials_dir'] if entry['credentials_dir'] is not None else params['credentials_dir']
+                self.add_scope(Scope.project(entry['project_id']), option + '.accounts', entry['accounts'], purge, credentials_dir)
+        else:
+            if params['accounts'] is None:
+                raise InputError('accounts is required with %s (an empty list is allowed, with purge)'
+                                 % ('project_id' if params['project_id'] else 'org_id'))
+            scope = Scope.from_params(params)
+            scope.check()
+            self.add_scope(scope, 'accounts', params['accounts'], params['purge'], params['credentials_dir'])
+        files = [delivery.file.path for work in self.work for delivery in work.deliveries.values() if delivery.file]
+        check_unique('credentials files (secret.dest, credentials_dir/<name>.json)', files)
+
+    def add_scope(self, scope, option, entries, purge, credentials_dir):
+        check_credentials_dir(option.replace('accounts', 'credentials_dir') if '[' in option else 'credentials_dir', credentials_dir)
+        check_unique(option + '[].name', [entry['name'] for entry in entries])
+        work = ScopeWork(scope, option, purge, credentials_dir)
+        for index, entry in enumerate(entries):
+            wish, dest = self.wish(scope, '%s[%d]' % (option, index), entry)
+            path = dest or (os.path.join(credentials_dir, wish.name + '.json') if credentials_dir else None)
+            work.wishes.append(wish)
+            work.deliveries[wish.name] = Delivery(self.params['api_base_url'].rstrip('/'), CredentialsFile(path) if path else None,
+                                                  returned=self.params['return_secrets'])
+        self.work.append(work)
+
+    def wish(self, scope, option, entry):
+        """An element of accounts (types and keys checked by the argument spec) as an AccountWish and its secret.dest."""
+        name = entry['name']
+        check_text(option + '.name', name, NAME_MAX)
+        check_text(option + '.description', entry['description'], DESCRIPTION_MAX)
+        roles = check_roles(option + '.roles', entry['roles'], scope.kind, self.module.warn)
+        first_hours = entry['secret_expires_after_hours']
+        check_range(option + '.secret_expires_after_hours', first_hours, SECRET_HOURS_MIN, SECRET_HOURS_MAX)
+        if not entry['initial_secret'] and first_hours is not None:
+            raise InputError('%s: initial_secret=false creates the account without a secret, so secret_expires_after_hours '
+                             'cannot be given with it' % option)
+        secret, dest = entry['secret'], None
+        if secret is not None:
+            if entry['state'] == 'absent':
+                raise InputError('%s.secret applies only to state=present' % option)
+            check_rotation_window(option + '.secret.', secret['expires_after_hours'], secret['rotate_before_hours'])
+            dest = secret['dest']
+            check_dest(option + '.secret.dest', dest)
+            first_hours = first_hours or (secret['expires_after_hours'] if entry['initial_secret'] else None)
+            secret = secret_rules(secret['expires_after_hours'], secret['rotate_before_hours'])
+        access_list = entry['access_list']
+        if access_list is not None:
+            if entry['state'] == 'absent':
+                raise InputError('%s.access_list applies only to state=present' % option)
+            access_list = normalize_access_entries(option + '.access_list', access_list)
+        return AccountWish(name, entry['description'], roles, entry['state'], secret, first_hours, access_list, entry['initial_secret']), dest
+
+    # -- read, plan, act ------------------------------------------------------------------------------------
+
+    def execute(self):
+        self.each_scope(self.read_and_plan)
+        failed = [work for work in self.work if work.error]
+        if failed:
+            self.fail_scopes(failed)
+        if not self.check_mode:
+            self.each_scope(self.carry_out)
+        self.report()
+        failed = [work for work in self.work if work.error]
+        if failed:
+            self.fail_scopes(failed)
+
+    def each_scope(self, step):
+        """Run step(work) for every scope, concurrently for many; errors are kept on the scope."""
+        def guarded(work):
+            try:
+                step(work)
+            except (AtlasError, InputError, Refusal, DeliveryError) as exc:
+                work.error = exc
+        workers = min(self.params['concurrency'], len(self.work))
+        if workers <= 1:
+            for work in self.work:
+                guarded(work)
+            return
+        self.client.prepare()  # authenticate once, before the workers share the session
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(guarded, self.work))
+
+    def own_client_id(self):
+        return getattr(self.client.auth, 'client_id', None)
+
+    def read_and_plan(self, work):
+        # Held from this listing until the task ends, so that parallel runs on this host never both create a name.
+        self.lock_names(work.scope, [wish.name for wish in work.wishes if wish.state == 'present'])
+        work.directory = ServiceAccountDirectory(self.client, work.scope)
+        listing = work.directory.list()
+        held = dict((wish.name, work.deliveries[wish.name].held()) for wish in work.wishes if wish.secret is not None)
+        work.plans = plan_account_set(listing, work.wishes, self.client.server_now(), purge=work.purge,
+                                      own_client_id=self.own_client_id(), scope_text=work.scope.text, held=held)
+        for plan in work.plans:
+            for note in plan.notes:
+                self.module.warn('Service account %r in %s: %s.' % (plan.name, work.scope.text, note))
+        for plan in work.plans:
+            if plan.wish is not None and plan.wish.access_list is not None:
+                # One more read per account that declares its access list (none for an account still to be created).
+                current = work.directory.access_list(plan.current['clientId']) if plan.current else []
+                plan_account_access(plan, current or [], plan.wish.access_list, self.own_client_id(), self.params['allow_own_account'])
+
+    def carry_out(self, work):
+        if work.credentials_dir and ensure_credentials_dir(work.credentials_dir):
+            self.result['changed'] = True
+        for plan in work.plans:
+            delivery = work.deliveries.get(plan.name) or Delivery(self.client.base_url)  # a purged account delivers nothing
+            work.executors[plan] = executor = PlanExecutor(self, work.directory, plan, delivery)
+            executor.run()
+
+    # -- the result ---------------------------------------------------------------------------------------------
+
+    def report(self):
+        now = self.client.server_now()
+        entries, diffs = [], []
+        for work in self.work:
+            if work.credentials_dir and not os.path.isdir(work.credentials_dir):
+                self.result['changed'] = True  # check mode: the directory would be created
+            for plan in work.plans:
+                after, labels, written = self.outcome(work, plan)
+                entries.append(self.entry(work, plan, after, labels, written, now))
+                if labels != ['unchanged']:
+                    self.result['changed'] = True
+                    diffs.append(self.diff(work, plan, after))
+        self.result['service_accounts'] = entries
+        self.result['diff'] = diffs
+
+    def outcome(self, work, plan):
+        """(object after, action labels, credentials file): predicted in check mode, as carried out otherwise."""
+        if self.check_mode:
+            delivery = work.deliveries.get(plan.name)
+            new_secret = 'created' in plan.labels or 'rotated' in plan.labels
+            return plan.after, plan.result_action, delivery.file.path if new_secret and delivery and delivery.file else None
+        executor = work.executors.get(plan)
+        if executor is None:  # its scope failed before this account's turn
+            return plan.current, ['unchanged'], None
+        return executor.after, executor.result_action, executor.delivery.written
+
+    def entry(self, work, plan, after, labels, written, now):
+        # An account that does not exist (a create that failed, an absent one) shows its name and nothing else.
+        shown = after or plan.current or dict(name=plan.name)
+        view = present_account(shown, now, with_secret=self.params['return_secrets'])
+        if after is None:
+            view['secrets'] = []
+        view.update(action=list(labels), credentials_file=written)
+        if plan.access_plan is not None:
+            view['access_list'] = [present_access_entry(entry) for entry in self.access_after(work, plan)]
+        view[work.scope.option] = work.scope.id
+        view['name'] = plan.name
+        return view
+
+    def access_after(self, work, plan):
+        """The account's access list after the run: predicted in check mode, with what Atlas returned otherwise."""
+        if self.check_mode:
+            return access_entries_after(plan.access_current, plan.access_plan)
+        executor = work.executors.get(plan)
+        if executor is None or not executor.access_done:
+            return plan.access_current
+        return access_entries_after(plan.access_current, plan.access_plan, executor.access_added)
+
+    def diff(self, work, plan, after):
+        header = '%s: service account %s' % (work.scope.text, plan.name)
+
+        def side(obj, access):
+            if not obj:
+                return {}
+            view = diff_view(SERVICE_ACCOUNT_FIELDS, obj)
+            view['secrets'] = secrets_diff_view(oldest_first(obj.get('secrets')))
+            if access is not None:
+                view['access_list'] = sorted(access_entry_key(entry) for entry in access)
+            return view
+        managed = plan.access_plan is not None
+        before = side(plan.current, plan.access_current if managed else None)
+        return dict(before_header=header, after_header=header, before=before,
+                    after=side(after, self.access_after(work, plan) if managed else None))
+
+    def fail_scopes(self, failed):
+        first = failed[0].error
+        messages = []
+        for work in failed:
+            hint = secret_lifetime_hint(self.client, work.scope, work.error)
+            messages.append('%s: %s%s' % (work.scope.text, work.error, '; ' + hint if hint else ''))
+        msg = '%s: %s' % (self.action_text(), '; '.join(messages))
+        result = dict(changed=self.result['changed'], service_accounts=self.result['service_accounts'])
+        if isinstance(first, AtlasError):
+            self.module.fail_json(msg=msg, error=first.to_dict(), **result)
+        self.module.fail_json(msg=msg if len(failed) > 1 or len(self.work) > 1 else str(first), **result)

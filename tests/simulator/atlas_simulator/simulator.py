@@ -126,5 +126,27 @@ class Simulator:
             'org_id': org.id,
             'project_ids': list(org.projects),
             'admin': {key: admin[key] for key in ('client_id', 'client_secret', 'public_key', 'private_key')},
-            'orgs': [{'id': o.id, 'name': o.name, 'project_ids': list(o.projects)} for o in self.state.orgs.values()],
+            'orgs': [self._org_info(o) for o in self.state.orgs.values()],
         }
+
+    def _org_info(self, org):
+        """An ``orgs`` entry of the info document: ids, and the organization's own seeded identities."""
+        entry = {'id': org.id, 'name': org.name, 'project_ids': list(org.projects)}
+        admin = self.state.org_admins.get(org.id)
+        if admin:
+            entry['admin'] = {key: admin[key] for key in ('client_id', 'client_secret', 'public_key', 'private_key')
+                              if admin.get(key)}
+        keys = [key for key in self.seed_org(org.id).get('api_keys', [])]
+        if keys:
+            entry['api_keys'] = [{'id': key['id'], 'public_key': key['public_key'], 'private_key': key['private_key'],
+                                  'desc': key['desc']} for key in keys]
+        accounts = self.seed_org(org.id).get('service_accounts', [])
+        if accounts:
+            entry['service_accounts'] = [{'client_id': account['client_id'], 'name': account['name'],
+                                          'client_secret': account['secrets'][0]['secret'] if account.get('secrets') else None}
+                                         for account in accounts]
+        return entry
+
+    def seed_org(self, org_id):
+        """The seed's entry of an organization ({} when it has none)."""
+        return next((item for item in self.seed['orgs'] if item['id'] == org_id), {})

@@ -623,7 +623,7 @@ def classify_message(part):
     no exhausted budget."""
     code = re.search(r'\[([A-Z_]+)\]', part)
     code = code.group(1) if code else None
-    if code == 'RATE_LIMITED':
+    if code in ('RATE_LIMITED', 'RATE_LIMITED_TOKEN_BUCKET'):  # the legacy code, and the Admin API's token buckets
         return 'rate limit'
     if code in ('BAD_GATEWAY', 'SERVICE_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'UNEXPECTED_ERROR') and GAVE_UP.search(part):
         return '5xx exhausted'

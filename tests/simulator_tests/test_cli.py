@@ -39,7 +39,7 @@ def test_launcher_script_and_sigterm(tmp_path):
     info_file = tmp_path / 'sim.json'
     process, info = start([sys.executable, os.path.join(SIMULATOR_DIR, 'run_simulator.py')], info_file)
     assert set(info['admin']) == {'client_id', 'client_secret', 'public_key', 'private_key'}
-    assert len(info['project_ids']) == 3 and len(info['orgs']) == 2
+    assert len(info['project_ids']) == 3 and len(info['orgs']) == 3
     assert requests.get(info['url'] + '/_sim/clock', timeout=10).status_code == 200
     assert stop(process, signal.SIGTERM).strip() == f"Atlas simulator listening on {info['url']}"
 

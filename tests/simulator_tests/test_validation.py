@@ -157,5 +157,5 @@ def test_non_strict_mode_lets_a_broken_response_through(sim, api, org_id, monkey
 
 def test_every_operation_of_the_spec_has_a_handler(sim):
     operation_ids = {operation.operation_id for operation in sim.contract.operations}
-    assert len(operation_ids) == 33
+    assert len(operation_ids) == 35
     assert operation_ids == set(handlers.HANDLERS)

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import threading
 
+from .ratelimit import HEADER_MODES, INSPECTION_MODES, preset_names
 from .simulator import Simulator
 
 
@@ -24,8 +25,17 @@ def parse_args(argv):
     parser.add_argument('--token-ttl', type=int, default=3600, help='access token lifetime in seconds (default 3600)')
     parser.add_argument('--token-rate-limit', type=int, default=50,
                         help='token requests per client id per minute (default 50)')
-    parser.add_argument('--api-rate-limit', type=int, default=10000,
-                        help='Admin API requests per caller per minute (default 10000)')
+    limits = parser.add_mutually_exclusive_group()
+    limits.add_argument('--api-rate-limit', type=int, metavar='N',
+                        help='shorthand: one ORGANIZATION bucket per organization over every Admin API endpoint, '
+                             'capacity N, N tokens every 60 s (default: the "default" preset)')
+    limits.add_argument('--rate-limits', metavar='FILE', help='Admin API rate-limit configuration (JSON, see README.md)')
+    limits.add_argument('--rate-limit-preset', metavar='NAME', choices=preset_names(),
+                        help=f'a shipped configuration: {", ".join(preset_names())}')
+    parser.add_argument('--rate-limit-headers', choices=HEADER_MODES,
+                        help='sent (default), omit-ratelimit (no RateLimit-Limit/-Remaining) or omit-all (no Retry-After either)')
+    parser.add_argument('--rate-limits-inspection', choices=INSPECTION_MODES,
+                        help='GET /rateLimits*: available (default), 403 or 404 (as if unavailable)')
     parser.add_argument('--max-secret-hours', type=int, default=8760,
                         help='organization maximum secret validity in hours (default 8760)')
     parser.add_argument('--no-strict', dest='strict', action='store_false',
@@ -50,7 +60,8 @@ def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     sim = Simulator(seed=args.seed, strict=args.strict, token_ttl=args.token_ttl, token_rate_limit=args.token_rate_limit,
                     max_secret_hours=args.max_secret_hours, start_time=args.start_time, api_rate_limit=args.api_rate_limit,
-                    verbose=args.verbose)
+                    verbose=args.verbose, rate_limits=args.rate_limits, rate_limit_preset=args.rate_limit_preset,
+                    rate_limit_headers=args.rate_limit_headers, rate_limits_inspection=args.rate_limits_inspection)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

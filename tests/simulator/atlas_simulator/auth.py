@@ -35,8 +35,9 @@ class Principal:
         self.api_key = api_key
 
     def project_roles(self, project_id):
-        """The caller's roles in a project (API keys have org roles only)."""
-        return list(self.account.projects.get(project_id, [])) if self.account else []
+        """The caller's roles in a project (a service account's assignment, or an API key's project roles)."""
+        holder = self.account.projects if self.account else self.api_key.project_roles if self.api_key else {}
+        return list(holder.get(project_id, []))
 
 
 class DigestNonces:

@@ -11,6 +11,7 @@ import json
 
 from .clock import iso, parse_iso
 from .messages import Response
+from .ratelimit import preset, preset_names, shorthand
 
 
 def _json(status, payload):
@@ -49,20 +50,45 @@ def _faults(sim, request):
 
 
 def _rate_limit(sim, request):
-    """Read or change the per-minute limits: ``api_per_minute`` (Admin API, per caller) and
-    ``token_per_minute`` (/api/oauth/token, per client id). A reset restores the start-up values."""
+    """The shorthand: ``api_per_minute`` N replaces the Admin API configuration with one ORGANIZATION bucket
+    per organization over every endpoint (capacity N, N tokens every 60 s, full at once; the headers and
+    inspection modes stay); ``token_per_minute`` is /api/oauth/token's limit per client id. GET reports
+    ``api_per_minute`` as N while the configuration is uniform (every set capacity N, N tokens per 60 s, no
+    override: the default configuration gives 10000), else null. A reset restores the start-up values."""
     if request.method == 'POST':
         body = _body(request)
-        known = {'api_per_minute': sim.api_limiter, 'token_per_minute': sim.token_limiter}
+        known = ('api_per_minute', 'token_per_minute')
         unknown = sorted(set(body) - set(known))
         if unknown or not body:
             raise ValueError(f'give api_per_minute and/or token_per_minute (unknown: {", ".join(unknown) or "none"})')
         for name, value in body.items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f'{name} must be an integer of at least 1')
-        for name, value in body.items():
-            known[name].set_limit(value)
-    return 200, {'api_per_minute': sim.api_limiter.limit, 'token_per_minute': sim.token_limiter.limit}
+        if 'api_per_minute' in body:
+            current = sim.rate_limits.document()
+            sim.rate_limits.configure(dict(shorthand(body['api_per_minute']), headers=current['headers'],
+                                           inspection=current['inspection']))
+        if 'token_per_minute' in body:
+            sim.token_limiter.set_limit(body['token_per_minute'])
+    return 200, {'api_per_minute': sim.rate_limits.per_minute(), 'token_per_minute': sim.token_limiter.limit}
+
+
+def _rate_limits(sim, request):
+    """The Admin API's endpoint sets: GET the configuration and the live buckets; PUT a whole configuration
+    (or ``{"preset": name}``, optionally with ``headers``/``inspection``); POST a patch (see
+    ``RateLimits.patch``). PUT starts every bucket full; POST keeps their levels."""
+    if request.method == 'PUT':
+        body = _body(request)
+        if 'preset' in body:
+            extra = sorted(set(body) - {'preset', 'headers', 'inspection'})
+            if extra:
+                raise ValueError(f'with preset, only headers and inspection may be given (not {", ".join(extra)})')
+            body = dict(preset(body['preset']), **{key: body[key] for key in ('headers', 'inspection') if key in body})
+        sim.rate_limits.configure(body)
+    elif request.method == 'POST':
+        sim.rate_limits.patch(_body(request), sim.clock.now().timestamp())
+    return 200, {'config': sim.rate_limits.document(), 'buckets': sim.rate_limits.buckets(sim.clock.now()),
+                 'api_per_minute': sim.rate_limits.per_minute(), 'presets': preset_names()}
 
 
 def _journal(sim, request):
@@ -100,6 +126,7 @@ ROUTES = {
     '/_sim/clock': (('GET', 'POST'), _clock),
     '/_sim/faults': (('GET', 'POST', 'DELETE'), _faults),
     '/_sim/rate-limit': (('GET', 'POST'), _rate_limit),
+    '/_sim/rate-limits': (('GET', 'PUT', 'POST'), _rate_limits),
     '/_sim/journal': (('GET', 'DELETE'), _journal),
     '/_sim/journal/mark': (('POST',), _mark),
     '/_sim/state': (('GET',), _state),
@@ -121,6 +148,6 @@ def handle(sim, request):
         return _json(405, {'error': f'{request.method} not allowed; use {", ".join(methods)}'})
     try:
         status, payload = function(sim, request)
-    except (ValueError, TypeError, KeyError, OverflowError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         return _json(400, {'error': str(exc)})
     return _json(status, payload)

@@ -8,8 +8,9 @@ Every failure inside the simulator is raised as :class:`ApiError` and rendered a
 validation errors, ``badRequestDetail``).
 
 ``parameters`` stays empty on /api/atlas/v2: the spec types its items as objects while real Atlas
-sends scalars, so only the (unspecified) OAuth token endpoint fills it, as Atlas's documented
-``RATE_LIMITED`` body does.
+sends scalars. Only Atlas's documented bodies fill it: the (unspecified) OAuth token endpoint's
+``RATE_LIMITED`` 429 and the Admin API's ``RATE_LIMITED_TOKEN_BUCKET`` 429 (whose five parameters
+strict mode checks against that documented shape instead).
 """
 
 from http import HTTPStatus

@@ -25,7 +25,7 @@ ORG_READ_ROLES = ('ORG_OWNER', 'ORG_READ_ONLY')
 class Call:
     """One validated API call as handlers see it."""
 
-    def __init__(self, sim, operation, params, body, principal, client_ip, base_url, path):
+    def __init__(self, sim, operation, params, body, principal, client_ip, base_url, path, query_all=()):
         self.sim = sim
         self.state = sim.state
         self.operation = operation
@@ -35,7 +35,12 @@ class Call:
         self.client_ip = client_ip
         self.base_url = base_url
         self.path = path
+        self.query_all = list(query_all)
         self.now = sim.clock.now()
+
+    def query_values(self, name):
+        """Every value of a repeatable query parameter (``name=a&name=b``), in order."""
+        return [value for key, value in self.query_all if key == name]
 
 
 # --- lookups and authorization ---------------------------------------------------------------------
@@ -554,7 +559,72 @@ def delete_api_key_access(call):
     return 204, None
 
 
+# --- rate limits --------------------------------------------------------------------------------------
+
+
+def _rate_limit_filters(call):
+    """The entity filters of a /rateLimits call, each allowed for the caller: scope -> entity.
+
+    ``orgId`` needs Organization Read Only (ORG_OWNER or ORG_READ_ONLY) on that organization, ``groupId``
+    Project Read Only on that project (org owner/read-only or any role in it), ``userId`` must be the caller
+    and ``ipAddress`` the caller's address (spec text). Anything else, an unknown id included, is 403: the
+    list operation declares no 404.
+    """
+    principal = call.principal
+    filters = {}
+    org_id = call.params.get('orgId')
+    if org_id is not None:
+        if org_id != principal.org_id or org_id not in call.state.orgs or not any(
+                role in ORG_READ_ROLES for role in principal.org_roles):
+            raise forbidden(f'The requesting user needs the Organization Read Only role on organization {org_id}.')
+        filters['ORGANIZATION'] = org_id
+    group_id = call.params.get('groupId')
+    if group_id is not None:
+        project = call.state.projects.get(group_id)
+        if project is None or project.org_id != principal.org_id or not (
+                any(role in ORG_READ_ROLES for role in principal.org_roles) or principal.project_roles(group_id)):
+            raise forbidden(f'The requesting user needs the Project Read Only role on project {group_id}.')
+        filters['GROUP'] = group_id
+    user_id = call.params.get('userId')
+    if user_id is not None:
+        if user_id != principal.ident:
+            raise forbidden('The userId must be the requesting user.')
+        filters['USER'] = user_id
+    address = call.params.get('ipAddress')
+    if address is not None:
+        try:
+            same = ipaddress.ip_address(address) == ipaddress.ip_address(call.client_ip)
+        except ValueError:
+            same = False
+        if not same:
+            raise forbidden('The ipAddress must be the address the request comes from.')
+        filters['IP'] = address
+    return filters
+
+
+def list_rate_limits(call):
+    """Each entity filter selects the sets of its scope, valued for that entity (overrides applied,
+    ``defaultValue`` where one is); without one, every set with its default values. ``name`` (exact) and
+    ``endpointPath`` (a prefix of an endpoint's template path) are repeatable and narrow further."""
+    filters = _rate_limit_filters(call)
+    selections = [(scope, filters[scope]) for scope in ('ORGANIZATION', 'GROUP', 'USER', 'IP') if scope in filters]
+    views = call.sim.rate_limits.views(selections or [(None, None)], call.query_values('name'),
+                                       call.query_values('endpointPath'))
+    return 200, _page(call, views)
+
+
+def get_rate_limit(call):
+    """One set, valued for the filter entity of its own scope (filters of other scopes are checked, not used)."""
+    filters = _rate_limit_filters(call)
+    view = call.sim.rate_limits.view(call.params['endpointSetId'], filters)
+    if view is None:
+        raise not_found(call.path)
+    return 200, view
+
+
 HANDLERS = {
+    'listRateLimits': list_rate_limits,
+    'getRateLimit': get_rate_limit,
     'getOrgSettings': get_org_settings,
     'updateOrgSettings': update_org_settings,
     'listOrgApiKeys': list_api_keys,

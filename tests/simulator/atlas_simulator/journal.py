@@ -19,7 +19,8 @@ class Journal:
         with self._lock:
             self._seq += 1
             entry = {'seq': self._seq, 'method': method, 'path': path, 'query': query, 'status': None,
-                     'auth': 'none', 'client_id': None, 'public_key': None, 'time': time, 'fault': None}
+                     'auth': 'none', 'client_id': None, 'public_key': None, 'time': time, 'fault': None,
+                     'rate_limit': None}
             self._entries.append(entry)
             return entry
 

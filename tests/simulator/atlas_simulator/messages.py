@@ -15,7 +15,8 @@ class Request:
         split = urllib.parse.urlsplit(target)
         self.path = split.path
         self.query = {}
-        for key, value in urllib.parse.parse_qsl(split.query, keep_blank_values=True):
+        self.query_all = urllib.parse.parse_qsl(split.query, keep_blank_values=True)
+        for key, value in self.query_all:
             self.query.setdefault(key, value)
         self.headers = headers
         self.body = body

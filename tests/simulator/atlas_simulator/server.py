@@ -4,8 +4,10 @@
 """The HTTP side: a threaded HTTP/1.1 server with keep-alive, and the request pipeline.
 
 Pipeline of an /api/atlas/v2 request: journal -> fault -> route (404/405) -> authenticate (401) ->
-access list (403) -> version negotiation (406) -> API rate limit (429) -> parameters (400) ->
-body media type (415) and schema (400) -> handler -> strict response validation -> envelope/pretty.
+access list (403) -> version negotiation (406) -> the endpoint set's token bucket (429) -> parameters
+(400) -> body media type (415) and schema (400) -> handler -> strict response validation ->
+envelope/pretty. Every answer from the bucket check on carries ``RateLimit-Limit`` and
+``RateLimit-Remaining`` (unless the headers mode omits them).
 
 The server is http.server's (not Werkzeug's development server) because that one closes every
 connection after one response; clients here use keep-alive sessions, and a fault must be able to
@@ -15,6 +17,7 @@ reset the TCP connection itself. Werkzeug still parses the Digest ``Authorizatio
 import email.utils
 import http.server
 import json
+import re
 import socket
 import struct
 import sys
@@ -23,11 +26,52 @@ import traceback
 
 from . import auth, control, handlers
 from .clock import iso
-from .errors import ApiError, not_found, validation_error
+from .errors import ApiError, forbidden, not_found, validation_error
 from .messages import Request, Response
+from .ratelimit import INSPECTION_OPERATIONS
 from .validation import VENDOR_TYPE, decode_path, vendor_type
 
 OAUTH_PATHS = {'/api/oauth/token': auth.mint_token, '/api/oauth/revoke': auth.revoke_token}
+HEX24 = re.compile('^[a-f0-9]{24}$')
+
+
+def rate_limit_entities(state, principal, path_params, query, client_ip):
+    """Scope -> (entity, named explicitly by the request) for choosing and keying a request's bucket.
+
+    GROUP: the project of the path, else of a ``groupId`` query filter. ORGANIZATION: the organization of
+    the path, else the project's organization, else an ``orgId`` filter, else (implicitly) the caller's.
+    USER: the caller (service account client id or API public key); explicit with a ``userId`` filter.
+    IP: the client address; explicit with an ``ipAddress`` filter. Callers hold ``state.lock``.
+    """
+    def filter_id(name):
+        value = query.get(name)
+        return value if value and HEX24.match(value) else None
+
+    group = path_params.get('groupId') or filter_id('groupId')
+    org = path_params.get('orgId')
+    if org is None and path_params.get('groupId'):
+        project = state.projects.get(path_params['groupId'])
+        org = project.org_id if project else None
+    org = org or filter_id('orgId')
+    if org is None and group is not None:
+        project = state.projects.get(group)
+        org = project.org_id if project else None
+    return {
+        'GROUP': (group, True) if group else None,
+        'ORGANIZATION': (org, True) if org else (principal.org_id, False),
+        'USER': (principal.ident, 'userId' in query),
+        'IP': (client_ip, 'ipAddress' in query),
+    }
+
+
+def token_bucket_problems(payload):
+    """Atlas's documented 429 body has scalar ``parameters`` [path, retry-after, capacity, refill rate,
+    refill seconds], while the spec's ApiError types them as objects: check that shape instead."""
+    parameters = payload.get('parameters')
+    if (isinstance(parameters, list) and len(parameters) == 5 and isinstance(parameters[0], str)
+            and all(isinstance(item, int) and not isinstance(item, bool) for item in parameters[1:])):
+        return []
+    return [f'parameters: {parameters!r} is not [request path, retry-after, capacity, refill rate, refill seconds]']
 
 
 def render(status, payload, content_type, request, headers=None):
@@ -162,24 +206,33 @@ class Application:
     def _api(self, request, entry):
         sim = self.sim
         operation = None
+        limit_headers = {}
         try:
             operation, path_params = sim.contract.match(request.method, decode_path(request.path))
+            inspection = operation.operation_id in INSPECTION_OPERATIONS
+            if inspection and sim.rate_limits.inspection == '404':
+                raise not_found(request.path)
             now = sim.clock.now()
             with sim.state.lock:
                 principal = auth.authenticate(sim, request, entry)
                 auth.enforce_access_list(principal, request.client_ip, now)
             served = negotiate_version(operation, request.headers.get('Accept'))
-            allowed, remaining, retry_after = sim.api_limiter.hit(principal.ident, now.timestamp())
-            limit_headers = {'RateLimit-Limit': str(sim.api_limiter.limit), 'RateLimit-Remaining': str(remaining)}
-            if not allowed:
-                raise ApiError(429, 'RATE_LIMITED',
-                               f'Resource {request.path} is limited to {sim.api_limiter.limit} requests every 1 minutes.',
-                               headers=dict(limit_headers, **{'Retry-After': str(retry_after)}))
+            if inspection and sim.rate_limits.inspection == '403':
+                raise forbidden('Rate limit inspection is not available to the requesting user.')
+            with sim.state.lock:
+                entities = rate_limit_entities(sim.state, principal, path_params, request.query, request.client_ip)
+            decision = sim.rate_limits.charge(operation.method, operation.template, entities, now)
+            if decision is not None:
+                entry['rate_limit'] = decision.journal()
+                limit_headers = sim.rate_limits.headers_for(decision)
+                if not decision.allowed:
+                    detail, parameters, headers = sim.rate_limits.refusal(decision, request.path)
+                    raise ApiError(429, 'RATE_LIMITED_TOKEN_BUCKET', detail, parameters=parameters, headers=headers)
             params = operation.parse_parameters(path_params, request.query)
             body = parse_body(operation, request)
             host = request.headers.get('Host')
             call = handlers.Call(sim, operation, params, body, principal, request.client_ip,
-                                 f'http://{host}' if host else sim.url, request.path)
+                                 f'http://{host}' if host else sim.url, request.path, request.query_all)
             with sim.state.lock:
                 status, payload = handlers.HANDLERS[operation.operation_id](call)
             self._check(operation, status, payload, entry)
@@ -191,16 +244,20 @@ class Application:
                     self._check(operation, error.status, payload, entry)
                 except ApiError as broken:
                     error, payload = broken, broken.body()
-            return render(error.status, payload, 'application/json', request, error.headers)
+            return render(error.status, payload, 'application/json', request, dict(limit_headers, **error.headers))
 
     def _check(self, operation, status, payload, entry):
         """Strict mode: a response that breaks the spec becomes a loud 500 (and is recorded)."""
         if not self.sim.strict:
             return
+        problems = []
+        if status == 429 and isinstance(payload, dict) and payload.get('errorCode') == 'RATE_LIMITED_TOKEN_BUCKET':
+            problems = token_bucket_problems(payload)
+            payload = dict(payload, parameters=[])
         if operation is None:
-            problems = self.sim.contract.error_problems(payload)
+            problems += self.sim.contract.error_problems(payload)
         else:
-            problems = operation.response_problems(status, payload, self.sim.contract.error_schema)
+            problems += operation.response_problems(status, payload, self.sim.contract.error_schema)
         if not problems:
             return
         operation_id = operation.operation_id if operation else None

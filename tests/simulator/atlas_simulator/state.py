@@ -217,7 +217,8 @@ class ApiKey:
     """An organization programmatic API key for HTTP Digest.
 
     The private key is kept only as the Digest HA1 plus its last 12 characters (the redacted form Atlas
-    shows after creation).
+    shows after creation). ``roles`` are its organization roles; ``project_roles`` (project id -> roles)
+    come from assigning the key to projects, which the subset has no operation for (seeds set them).
     """
 
     id: str
@@ -228,16 +229,22 @@ class ApiKey:
     desc: str
     private_tail: str
     access_list: list = dataclasses.field(default_factory=list)
+    project_roles: dict = dataclasses.field(default_factory=dict)
 
     def view(self, base_url, private_key=None):
-        """The ApiKeyUserDetails body; the plaintext private key only in the response that created it."""
+        """The ApiKeyUserDetails body: "all project and organization roles assigned to the API key" (spec),
+        organization roles with ``orgId``, project roles with ``groupId``; the plaintext private key only in
+        the response that created it."""
+        roles = [{'orgId': self.org_id, 'roleName': role} for role in self.roles]
+        roles += [{'groupId': project_id, 'roleName': role}
+                  for project_id, project_roles in self.project_roles.items() for role in project_roles]
         return {
             'desc': self.desc,
             'id': self.id,
             'links': [{'href': f'{base_url}/api/atlas/v2/orgs/{self.org_id}/apiKeys/{self.id}', 'rel': 'self'}],
             'privateKey': private_key or redact_private_key(self.private_tail),
             'publicKey': self.public_key,
-            'roles': [{'orgId': self.org_id, 'roleName': role} for role in self.roles],
+            'roles': roles,
         }
 
 
@@ -266,11 +273,14 @@ class State:
         self.api_keys = {}
         self.tokens = {}
         self.admin = {}
+        self.org_admins = {}
 
     def load(self, seed, max_secret_hours):
-        """Replace everything with the seed's organizations, projects and admin identities."""
+        """Replace everything with the seed's organizations, projects, admin identities and the
+        organizations' seeded service accounts and API keys."""
         with self.lock:
             self.orgs, self.projects, self.accounts, self.api_keys, self.tokens = {}, {}, {}, {}, {}
+            self.org_admins = {}
             for org_seed in seed['orgs']:
                 org = Org(org_seed['id'], org_seed.get('name', org_seed['id']),
                           default_settings(org_seed.get('max_secret_hours', max_secret_hours)))
@@ -281,8 +291,19 @@ class State:
                 self.orgs[org.id] = org
             self.admin = dict(seed['admin'])
             self._load_admin(self.admin)
+            self.org_admins[self.admin['org_id']] = self.admin
+            for org_seed in seed['orgs']:
+                if org_seed.get('admin'):
+                    admin = dict(org_seed['admin'], org_id=org_seed['id'])
+                    self._load_admin(admin)
+                    self.org_admins[org_seed['id']] = admin
+                for account_seed in org_seed.get('service_accounts', []):
+                    self._load_account(org_seed['id'], account_seed)
+                for key_seed in org_seed.get('api_keys', []):
+                    self._load_api_key(org_seed['id'], key_seed)
 
     def _load_admin(self, admin):
+        """An ORG_OWNER system-managed service account, and an ORG_OWNER API key when the admin names one."""
         created = parse_iso(admin.get('created_at', '2026-01-01T00:00:00Z'))
         account = ServiceAccount(
             client_id=admin['client_id'], org_id=admin['org_id'], name=admin.get('name', 'Simulator admin'),
@@ -293,8 +314,46 @@ class State:
             masked=mask(admin['client_secret']), created_at=created,
             expires_at=parse_iso(admin.get('secret_expires_at', '2099-12-31T00:00:00Z'))))
         self.accounts[account.client_id] = account
-        self.add_api_key(admin['org_id'], admin['public_key'], admin['private_key'], ['ORG_OWNER'],
-                         admin.get('api_key_desc', 'Seeded admin API key'), admin.get('api_key_id') or new_hex_id())
+        if admin.get('public_key'):
+            self.add_api_key(admin['org_id'], admin['public_key'], admin['private_key'], ['ORG_OWNER'],
+                             admin.get('api_key_desc', 'Seeded admin API key'), admin.get('api_key_id') or new_hex_id())
+
+    def _project_roles(self, org_id, assignments, what):
+        """A seed's {project id: [GROUP_* roles]} checked against the organization's projects."""
+        roles = {}
+        for project_id, project_roles in (assignments or {}).items():
+            project = self.projects.get(project_id)
+            if project is None or project.org_id != org_id:
+                raise ValueError(f'seed: {what}: project {project_id} is not a project of organization {org_id}')
+            unknown = [role for role in project_roles if role not in GROUP_ROLES]
+            if unknown or not project_roles:
+                raise ValueError(f'seed: {what}: project roles must be some of {", ".join(GROUP_ROLES)} (got {project_roles})')
+            roles[project_id] = unique_roles(project_roles)
+        return roles
+
+    def _load_account(self, org_id, seed):
+        """A seeded (user-managed unless ``system_managed``) service account with its secrets and access list."""
+        created = parse_iso(seed.get('created_at', '2026-01-01T00:00:00Z'))
+        account = ServiceAccount(
+            client_id=seed['client_id'], org_id=org_id, name=seed['name'], description=seed.get('description', seed['name']),
+            roles=unique_roles(seed.get('roles', ['ORG_MEMBER'])), created_at=created,
+            projects=self._project_roles(org_id, seed.get('projects'), seed['client_id']),
+            system_managed=bool(seed.get('system_managed', False)))
+        for secret_seed in seed.get('secrets', []):
+            secret_created = parse_iso(secret_seed.get('created_at', iso(created)))
+            account.secrets.append(Secret(
+                id=secret_seed['id'], secret_hash=sha256(secret_seed['secret']), masked=mask(secret_seed['secret']),
+                created_at=secret_created, expires_at=parse_iso(secret_seed['expires_at'])))
+        account.access_list = [seed_access_entry(text, created) for text in seed.get('access_list', [])]
+        self.accounts[account.client_id] = account
+
+    def _load_api_key(self, org_id, seed):
+        """A seeded API key: organization roles, project roles, access list."""
+        created = parse_iso(seed.get('created_at', '2026-01-01T00:00:00Z'))
+        key = self.add_api_key(org_id, seed['public_key'], seed['private_key'], unique_roles(seed['roles']), seed['desc'],
+                               seed['id'])
+        key.project_roles = self._project_roles(org_id, seed.get('project_roles'), seed['public_key'])
+        key.access_list = [seed_access_entry(text, created) for text in seed.get('access_list', [])]
 
     # --- API keys ---------------------------------------------------------------------------------
 
@@ -384,6 +443,7 @@ class State:
                          for org in self.orgs.values()],
                 'serviceAccounts': accounts,
                 'apiKeys': [{'id': key.id, 'publicKey': key.public_key, 'orgId': key.org_id, 'roles': key.roles,
+                             'projectRoles': {project_id: list(roles) for project_id, roles in key.project_roles.items()},
                              'desc': key.desc, 'accessList': [entry.view() for entry in key.access_list]}
                             for key in self.api_keys.values()],
                 'tokens': {'activeByClient': _count_by_client(self.tokens.values(), now)},
@@ -396,6 +456,14 @@ def _count_by_client(tokens, now):
         if token.active(now):
             counts[token.client_id] = counts.get(token.client_id, 0) + 1
     return counts
+
+
+def seed_access_entry(text, created_at):
+    """An access-list entry from a seed string: an address (``ipAddress``) or, with a ``/``, a CIDR block."""
+    network = ipaddress.ip_network(text, strict=False)
+    if '/' in text:
+        return AccessEntry(ip_address=None, cidr_block=text, created_at=created_at, network=network)
+    return AccessEntry(ip_address=text, cidr_block=None, created_at=created_at, network=network)
 
 
 def redact_private_key(tail):

@@ -6,10 +6,12 @@
 1. Check the reviewed baseline (baseline.json): every entry needs a one-line ``reason``.
 2. Start a fresh simulator with tests/utils/simulator.sh in the work directory (stopped on exit, also
    on failure or SIGTERM), mint a token for the seeded admin service account from its info file, lift
-   the Admin API rate limit (the run measures the API, not the limiter), and create a few resources
-   whose ids feed schemathesis's dictionaries (see schemathesis.toml).
+   the capacity of every Admin API endpoint set (the run measures the API, not the limiter; the sets
+   themselves stay, so /rateLimits answers with them), and create a few resources whose ids feed
+   schemathesis's dictionaries (see schemathesis.toml).
 3. Run schemathesis on the simulator's copy of the spec with the fixed seed, the versioned Accept
-   header, the Bearer token, every check, the baseline and hooks.py (which keeps the run's own identity
+   header (2025-03-12: served as 2025-03-12 by /rateLimits, snapped down to 2024-08-05 and 2023-01-01
+   by the others), the Bearer token, every check, the baseline and hooks.py (which keeps the run's own identity
    out of the requests). Schemathesis exits non-zero on any finding the baseline does not hold.
 4. Fail as well when the simulator itself logged a traceback or a strict-mode response violation.
 
@@ -35,7 +37,8 @@ SPEC = os.path.join(ROOT, 'tests', 'simulator', 'atlas_simulator', 'spec', 'atla
 CONFIG = os.path.join(HERE, 'schemathesis.toml')
 BASELINE = os.path.join(HERE, 'baseline.json')
 SIMULATOR_SH = os.path.join(ROOT, 'tests', 'utils', 'simulator.sh')
-ACCEPT = 'application/vnd.atlas.2024-08-05+json'
+ACCEPT = 'application/vnd.atlas.2025-03-12+json'
+LIFTED = 1000000
 IDENTITY = ('operation', 'check', 'failure', 'signature')
 
 
@@ -91,7 +94,10 @@ def prepare(info, token, work):
     """Create the resources the dictionaries name and write the *.dict files (libFuzzer format)."""
     api = Api(info['url'], token)
     org, project = info['org_id'], info['project_ids'][0]
-    requests.post(info['url'] + '/_sim/rate-limit', json={'api_per_minute': 1000000}, timeout=30).raise_for_status()
+    limits = requests.get(info['url'] + '/_sim/rate-limits', timeout=30).json()['config']
+    lifted = {item['endpointSetId']: {'capacity': LIFTED, 'refillRate': LIFTED} for item in limits['endpointSets']}
+    requests.post(info['url'] + '/_sim/rate-limits', json={'update': lifted, 'resetBuckets': True},
+                  timeout=30).raise_for_status()
     hours = {'secretExpiresAfterHours': 8760}
     in_project = api.call('POST', f'/groups/{project}/serviceAccounts',
                           dict(hours, name='Fuzz project fixture', description='fuzz', roles=['GROUP_OWNER']))
@@ -110,6 +116,7 @@ def prepare(info, token, work):
         'secrets': [in_project['secrets'][0]['id'], in_org['secrets'][0]['id']],
         'api-keys': [key['id']],
         'addresses': ['192.0.2.10', '198.51.100.0%2F24'],
+        'endpoint-sets': sorted(lifted),
     }
     for name, values in dictionaries.items():
         with open(os.path.join(work, f'{name}.dict'), 'w', encoding='utf-8') as handle:

@@ -707,7 +707,13 @@ class AwsSecretsManagerStore(SecretStore):
             code = error.get('Code') or 'Unknown'
             status = (exc.response.get('ResponseMetadata') or {}).get('HTTPStatusCode')
             message = ' '.join(str(error.get('Message') or '').split())
-            if code in AWS_REFUSED_CODES:
+            if message.startswith('<'):
+                # An XML or HTML body botocore could not parse (a proxy, or moto): keep its code and message only.
+                found = dict((tag, re.search(r'<%s>([^<]*)</%s>' % (tag, tag), message)) for tag in ('Code', 'Message'))
+                code = found['Code'].group(1) if found['Code'] else code
+                message = found['Message'].group(1) if found['Message'] else 'HTTP %s' % status
+            message = message[:500]
+            if code in AWS_REFUSED_CODES or status in (401, 403):
                 kind = 'refused'
             elif code in AWS_UNAVAILABLE_CODES or (status or 0) >= 500:
                 kind = 'unreachable'

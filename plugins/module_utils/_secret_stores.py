@@ -258,7 +258,12 @@ def _scrub(text, secrets):
 
 
 class SecretStore:
-    """One configured store, shared by the worker threads of a run."""
+    """One configured store, shared by the worker threads of a run.
+
+    Each kind provides describe(location) (a human string for messages and diffs, never a credential),
+    check() (a cheap pre-flight: credentials accepted, store usable), read(location) -> Held, and
+    write(location, credentials, held) -> Held (raises StoreConflict when the store moved since `held`).
+    """
 
     type = None
 
@@ -273,25 +278,12 @@ class SecretStore:
         """The rendered path (Vault) or secret name (AWS) of one account; InputError when it cannot be."""
         return _render(self.template_option, self.template, org_id, project_id, name)
 
-    def describe(self, location):
-        """A human string for messages and diffs; never a credential."""
-        raise NotImplementedError
-
     def result(self, held):
         """Where the newest secret is held, for results: {type, path_or_name, version}."""
         return dict(type=self.type, path_or_name=held.location, version=held.version)
 
-    def check(self):
-        raise NotImplementedError
-
-    def read(self, location):
-        raise NotImplementedError
-
-    def write(self, location, credentials, held):
-        raise NotImplementedError
-
     def close(self):
-        pass
+        """Release connections (the store is not used afterwards)."""
 
     def _error(self, message, kind, status=None, code=None, extra_secrets=(), cls=StoreError):
         text = _scrub(message, list(self._secrets) + list(extra_secrets))
@@ -658,7 +650,7 @@ class AwsSecretsManagerStore(SecretStore):
             return Held(secret_id, token, location)  # our earlier attempt landed
         if current_version != held.version:
             raise self._error('%s was changed by someone else since it was read at version %s (now version %s); run again'
-                              % (self.describe(location), held.version, current_version), 'conflict',
+                              % (self.describe(location), held.version, current_version or 'none'), 'conflict',
                               code='VERSION_MISMATCH', extra_secrets=extra, cls=StoreConflict)
         try:
             answer = client.put_secret_value(SecretId=location, SecretString=document, ClientRequestToken=token)
@@ -667,6 +659,10 @@ class AwsSecretsManagerStore(SecretStore):
         return Held(secret_id, answer.get('VersionId') or token, location)
 
     # -- mechanics --------------------------------------------------------------------------------
+
+    def close(self):
+        if self._client is not None and hasattr(self._client, 'close'):
+            self._client.close()
 
     def _get_client(self):
         with self._lock:
@@ -720,7 +716,7 @@ class AwsSecretsManagerStore(SecretStore):
             else:
                 kind = 'invalid'
             hint = ''
-            if code == 'InvalidRequestException' and 'deleted' in message:
+            if code == 'InvalidRequestException' and 'delet' in message:  # 'marked for deletion' (AWS), 'marked deleted' (moto)
                 hint = '; restore the secret (aws secretsmanager restore-secret) or choose another name'
             return self._error('%s: %s failed: [%s] %s%s' % (where, action, code, message, hint), kind, status=status, code=code,
                                extra_secrets=extra_secrets)

@@ -384,8 +384,10 @@ class VaultKV2Store(SecretStore):
                               % (self.describe(location), self.mount), 'invalid', status=response.status_code)
         version = int(metadata.get('version') or 0)
         document = data.get('data')
-        if not isinstance(document, dict) or metadata.get('deletion_time') or metadata.get('destroyed'):
-            return Held(None, version, location)  # the latest version was deleted or destroyed
+        # A deleted latest version answers 404 (above) or without data. deletion_time alone proves nothing: with
+        # delete_version_after it is set, in the future, on live versions.
+        if not isinstance(document, dict) or metadata.get('destroyed'):
+            return Held(None, version, location)
         secret_id = str(document.get('secret_id') or '') if document.get('client_secret') else ''
         return Held(secret_id, version, location)
 
@@ -408,6 +410,11 @@ class VaultKV2Store(SecretStore):
             raise self._error('%s: write failed and the store does not hold the new secret: %s' % (self.describe(location), exc),
                               'unreachable', extra_secrets=extra)
         answer = self._json(response, location, 'write')
+        if response.status_code >= 500:
+            # A gateway may have passed the write on before it failed: the store itself says whether it landed.
+            current = self._reread(location, 'HTTP %d' % response.status_code)
+            if current.secret_id == credentials.get('secret_id'):
+                return current
         if response.status_code in (200, 204):
             version = ((answer.get('data') or {}).get('version'))
             if version is None:  # a KV v1 engine answers 204 with no version
@@ -548,6 +555,8 @@ class VaultKV2Store(SecretStore):
         try:
             answer = response.json()
         except ValueError:
+            if response.status_code >= 500 or response.status_code in (412, 429):
+                return {}  # a gateway's or load balancer's page: the status says enough
             raise self._error('%s: %s failed: HTTP %d with a body that is not JSON; is url a Vault or OpenBao server?'
                               % (self.describe(location), action, response.status_code), 'invalid', status=response.status_code)
         return answer if isinstance(answer, dict) else {}

@@ -168,6 +168,19 @@ def test_a_deleted_latest_version_counts_as_nothing_stored(openbao, bao, unique)
     assert store.read(location) == Held(None, 2, location)
 
 
+def test_a_live_version_with_a_deletion_time_ahead_is_held(openbao, bao, unique):
+    """delete_version_after sets deletion_time, in the future, on live versions: they are still held."""
+    store = store_for(openbao, unique)
+    location = store.location(ORG, PROJECT, 'ci-bot')
+    bao.call('POST', 'secret/metadata/' + location, {'delete_version_after': '1h'})
+
+    written = store.write(location, credentials(), store.read(location))
+
+    raw = bao.call('GET', 'secret/data/' + location)['data']['metadata']
+    assert raw['deletion_time'] and not raw['destroyed']
+    assert store.read(location) == written == Held('s-1', 1, location)
+
+
 def test_a_document_without_a_client_secret_holds_no_usable_secret(openbao, bao, unique):
     store = store_for(openbao, unique)
     location = store.location(ORG, PROJECT, 'ci-bot')

@@ -260,10 +260,18 @@ def test_a_deleted_or_destroyed_latest_version_is_nothing_stored_at_that_version
     vault.add('GET', PROBE_URL, json=KV2_MOUNT)
     vault.add('GET', DATA_URL, status=404, json={'data': {'data': None, 'metadata': secret_body(None, 4, deleted=True)['data']['metadata']}})
     vault.add('GET', DATA_URL, json=secret_body(None, 5, destroyed=True))
-    vault.add('GET', DATA_URL, json=secret_body(WRITTEN, 6, deleted=True))
+    vault.add('GET', DATA_URL, json=secret_body(None, 6))
     store = make_store()
 
     assert [store.read(LOCATION) for dummy in range(3)] == [Held(None, 4, LOCATION), Held(None, 5, LOCATION), Held(None, 6, LOCATION)]
+
+
+def test_a_live_version_due_for_deletion_later_is_still_held(vault, make_store):
+    """With delete_version_after, live versions carry a deletion_time in the future."""
+    vault.add('GET', PROBE_URL, json=KV2_MOUNT)
+    vault.add('GET', DATA_URL, json=secret_body(WRITTEN, 6, deleted=True))
+
+    assert make_store().read(LOCATION) == Held('s-2', 6, LOCATION)
 
 
 @pytest.mark.parametrize('data, expected', [
@@ -533,10 +541,27 @@ def test_a_lost_write_response_is_read_back(vault, make_store, sleeps):
     assert [method for method, dummy in sent(vault)] == ['GET', 'POST', 'GET', 'POST', 'GET']
 
 
+def test_a_gateway_error_on_write_is_read_back(vault, make_store):
+    vault.add('GET', PROBE_URL, json=KV2_MOUNT)
+    vault.add('POST', DATA_URL, status=504, body='<html>gateway timeout</html>')
+    vault.add('GET', DATA_URL, json=secret_body(WRITTEN, 4))
+    vault.add('POST', DATA_URL, status=502, body='<html>bad gateway</html>')
+    vault.add('GET', DATA_URL, json=secret_body({'client_secret': 'x', 'secret_id': 's-1'}, 3))
+    store = make_store()
+
+    assert store.write(LOCATION, CREDENTIALS, Held('s-1', 3, LOCATION)) == Held('s-2', 4, LOCATION)
+    with pytest.raises(StoreError) as caught:
+        store.write(LOCATION, CREDENTIALS, Held('s-1', 3, LOCATION))
+
+    assert (caught.value.kind, caught.value.status) == ('unreachable', 502)
+    assert str(caught.value) == 'vault_kv2 secret/data/%s: write failed: Vault is not available (HTTP 502: Bad Gateway)' % LOCATION
+
+
 def test_a_refused_write_and_a_server_error_fail_clearly(vault, make_store):
     vault.add('GET', PROBE_URL, json=KV2_MOUNT)
     vault.add('POST', DATA_URL, status=403, json={'errors': ['1 error occurred:\n\t* permission denied\n\n']})
     vault.add('POST', DATA_URL, status=500, json={'errors': ['internal error']})
+    vault.add('GET', DATA_URL, status=404, json={'errors': []})
     store = make_store()
 
     with pytest.raises(StoreError) as refused:
@@ -699,9 +724,10 @@ def test_a_conflict_that_cannot_be_read_back_says_both(vault, make_store):
     with pytest.raises(StoreError) as caught:
         make_store().write(LOCATION, CREDENTIALS, Held(None, 0, LOCATION))
 
-    assert caught.value.kind == 'invalid'
-    assert str(caught.value).startswith("vault_kv2 secret/data/%s: the write's outcome is unknown (check-and-set mismatch), "
-                                        "and reading it back failed: " % LOCATION)
+    assert caught.value.kind == 'unreachable'
+    assert str(caught.value) == ("vault_kv2 secret/data/%s: the write's outcome is unknown (check-and-set mismatch), and reading it "
+                                 "back failed: vault_kv2 secret/data/%s: read failed: Vault is not available (HTTP 502: Bad Gateway)"
+                                 % (LOCATION, LOCATION))
 
 
 @pytest.mark.parametrize('exc, message, kind', [

@@ -8,8 +8,10 @@ What the store wrote is checked through boto3 with the same dummy credentials, o
 
 import json
 import socket
+import threading
 
 import boto3
+import botocore.session
 import pytest
 import requests
 
@@ -218,3 +220,36 @@ def test_an_unknown_profile_fails_clearly(moto, unique):
 
     with pytest.raises(StoreError, match='The config profile .no-such-profile. could not be found'):
         store.check()
+
+
+def test_one_store_serves_many_threads_with_one_client(moto, aws, unique, monkeypatch):
+    created = []
+    create_client = botocore.session.Session.create_client
+
+    def counting(self, *args, **kwargs):
+        created.append(args)
+        return create_client(self, *args, **kwargs)
+
+    monkeypatch.setattr(botocore.session.Session, 'create_client', counting)
+    store = store_for(moto, unique)
+    names = ['bot-%d' % number for number in range(6)]
+    errors = []
+
+    def deliver(name):
+        try:
+            location = store.location(ORG, PROJECT, name)
+            store.write(location, credentials('s-' + name), store.read(location))
+        except Exception as exc:  # pylint: disable=broad-except  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert not errors
+    assert created == [('secretsmanager',)]
+    for name in names:
+        value = json.loads(aws.get_secret_value(SecretId='%s/%s/%s' % (unique, PROJECT, name))['SecretString'])
+        assert value['secretId'] == 's-' + name

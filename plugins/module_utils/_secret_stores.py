@@ -124,6 +124,13 @@ def secret_store_spec():
     )
 
 
+def secret_store_argument():
+    """The whole option (module-level secret_store, or a nested store): a dict with secret_store_spec() as suboptions.
+
+    no_log=False: the name contains "secret", which validate-modules flags; the credentials inside are no_log."""
+    return dict(type='dict', no_log=False, options=secret_store_spec())
+
+
 def _env(*names):
     """The first of these environment variables that is set to something (AWX injects unset inputs as '')."""
     for env_name in names:

@@ -26,7 +26,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.cloudops.atlas.plugins.doc_fragments.secret_store import ModuleDocFragment
 from ansible_collections.cloudops.atlas.plugins.module_utils import _secret_stores
 from ansible_collections.cloudops.atlas.plugins.module_utils._secret_stores import (
-    Held, StoreConflict, StoreError, check_secret_store, open_secret_store, secret_store_spec)
+    Held, StoreConflict, StoreError, check_secret_store, open_secret_store, secret_store_argument, secret_store_spec)
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import InputError
 
 try:
@@ -128,7 +128,7 @@ def test_an_ansible_module_takes_the_spec_and_hides_the_credentials():
     args = {'secret_store': {'type': 'vault_kv2', 'url': VAULT, 'path': 'atlas/{name}', 'role_id': ROLE_ID, 'secret_id': SECRET_ID,
                              'token': TOKEN}}
     with patch_module_args(args):
-        module = AnsibleModule(argument_spec=dict(secret_store=dict(type='dict', options=secret_store_spec())))
+        module = AnsibleModule(argument_spec=dict(secret_store=secret_store_argument()))
 
     assert {TOKEN, ROLE_ID, SECRET_ID} <= module.no_log_values
     assert module.params['secret_store']['mount'] == 'secret'

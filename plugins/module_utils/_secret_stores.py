@@ -339,12 +339,13 @@ class VaultKV2Store(SecretStore):
         self._relogged = False
         origin = urlsplit(self.url)
         self._origin = (origin.scheme, origin.netloc)
-        self.host = origin.netloc
+        # Without any user:password@ part of the URL: the host is shown in messages.
+        self.host = '%s%s' % (origin.hostname, ':%d' % origin.port if origin.port else '')
 
     # -- naming -----------------------------------------------------------------------------------
 
     def describe(self, location=None):
-        where = '%s/data/%s' % (self.mount, location) if location is not None else 'mount %s at %s' % (self.mount, self.url)
+        where = '%s/data/%s' % (self.mount, location) if location is not None else 'mount %s at %s://%s' % (self.mount, self._origin[0], self.host)
         return 'vault_kv2 %s%s' % (where, ' (namespace %s)' % self.namespace if self.namespace else '')
 
     def result(self, held):

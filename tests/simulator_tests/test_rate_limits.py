@@ -70,7 +70,7 @@ def test_every_answer_after_the_bucket_check_carries_the_headers(sim, api, org_i
 def test_interval_refill_429_body_and_retry_after(sim, api, org_id):
     configure(sim, endpoint_set('serviceAccounts_org', 'ORGANIZATION', [ORG_SA], 3, 2, 60))
     path = f'/orgs/{org_id}/serviceAccounts'
-    assert [limits_of(api.get(path))[1] for _ in range(3)] == ['2', '1', '0']
+    assert [limits_of(api.get(path))[1] for dummy in range(3)] == ['2', '1', '0']
     refused = api.get(path)
     assert refused.status_code == 429 and refused.headers['Content-Type'] == 'application/json'
     wait = int(refused.headers['Retry-After'])
@@ -94,7 +94,7 @@ def test_interval_refill_429_body_and_retry_after(sim, api, org_id):
 def test_the_documented_example_retry_after(sim, api, org_id):
     configure(sim, endpoint_set('orgs', 'ORGANIZATION', [ORG_SA], 10, 5, 60))
     path = f'/orgs/{org_id}/serviceAccounts'
-    assert all(api.get(path).status_code == 200 for _ in range(10))
+    assert all(api.get(path).status_code == 200 for dummy in range(10))
     advance(sim, 5)
     refused = api.get(path)
     assert refused.status_code == 429 and 54 <= refused.json()['parameters'][1] <= 55
@@ -104,7 +104,7 @@ def test_the_documented_example_retry_after(sim, api, org_id):
 def test_smooth_refill_on_the_simulated_clock(sim, api, org_id):
     configure(sim, endpoint_set('serviceAccounts_org', 'ORGANIZATION', [ORG_SA], 2, 1, 10, 'smooth'))
     path = f'/orgs/{org_id}/serviceAccounts'
-    assert [api.get(path).status_code for _ in range(2)] == [200, 200]
+    assert [api.get(path).status_code for dummy in range(2)] == [200, 200]
     refused = api.get(path)
     assert refused.status_code == 429 and 8 <= int(refused.headers['Retry-After']) <= 9  # a token per 10 s, rounded down
     assert refused.json()['parameters'][2:] == [2, 1, 10]
@@ -115,14 +115,14 @@ def test_smooth_refill_on_the_simulated_clock(sim, api, org_id):
     half = api.get(path)
     assert half.status_code == 429 and 4 <= int(half.headers['Retry-After']) <= 5
     advance(sim, 100)  # capped at capacity
-    assert [api.get(path).status_code for _ in range(3)] == [200, 200, 429]
+    assert [api.get(path).status_code for dummy in range(3)] == [200, 200, 429]
 
 
 def test_retry_after_is_rounded_down_and_can_be_zero(sim, info):
     control(sim, 'PUT', 'rate-limits', {'preset': 'org-smooth'})  # 10, 2 per second: a token every 0.5 s
     api = Api(sim, token=mint(sim, info['admin']['client_id'], info['admin']['client_secret']))
     path = f"/groups/{info['project_ids'][0]}/serviceAccounts"
-    for _ in range(50):  # 10 at once, then one token every 0.5 s: requests come faster than that
+    for dummy in range(50):  # 10 at once, then one token every 0.5 s: requests come faster than that
         refused = api.get(path)
         if refused.status_code == 429:
             break
@@ -160,7 +160,7 @@ def test_group_scope_gives_each_project_its_bucket(sim, info):
     control(sim, 'PUT', 'rate-limits', {'preset': 'per-project'})
     api = Api(sim, token=mint(sim, info['admin']['client_id'], info['admin']['client_secret']))
     first, second = info['project_ids'][:2]
-    assert [api.get(f'/groups/{first}/serviceAccounts').status_code for _ in range(11)] == [200] * 10 + [429]
+    assert [api.get(f'/groups/{first}/serviceAccounts').status_code for dummy in range(11)] == [200] * 10 + [429]
     assert limits_of(api.get(f'/groups/{second}/serviceAccounts')) == ('10', '9')
     assert limits_of(api.get(f"/orgs/{info['org_id']}/serviceAccounts")) == ('10', '9')
     buckets = {(b['endpointSetId'], b['entity']): b['remaining'] for b in control(sim, 'GET', 'rate-limits')['buckets']}
@@ -171,7 +171,7 @@ def test_group_scope_gives_each_project_its_bucket(sim, info):
 def test_user_scope_gives_each_caller_its_bucket(sim, api, digest_api, org_id):
     configure(sim, endpoint_set('serviceAccounts_user', 'USER', [ORG_SA], 2, 1, 60))
     path = f'/orgs/{org_id}/serviceAccounts'
-    assert [api.get(path).status_code for _ in range(3)] == [200, 200, 429]
+    assert [api.get(path).status_code for dummy in range(3)] == [200, 200, 429]
     assert limits_of(digest_api.get(path)) == ('2', '1')
     entities = {b['entity'] for b in control(sim, 'GET', 'rate-limits')['buckets']}
     assert entities == {sim.info['admin']['client_id'], sim.info['admin']['public_key']}
@@ -299,7 +299,7 @@ def test_inspection_calls_are_limited_in_their_own_sets(sim, api, org_id, projec
         ('rateLimitsInspection_user', sim.info['admin']['client_id']), ('rateLimitsInspection_org', org_id),
         ('rateLimitsInspection_group', project_id), ('rateLimitsInspection_user', sim.info['admin']['client_id'])]
     control(sim, 'POST', 'rate-limits', {'update': {'rateLimitsInspection_user': {'capacity': 1}}})
-    assert [rate_limits(api).status_code for _ in range(2)] == [200, 429]
+    assert [rate_limits(api).status_code for dummy in range(2)] == [200, 429]
     assert rate_limits(api, orgId=org_id).status_code == 200
 
 
@@ -383,7 +383,7 @@ def test_control_refuses_a_broken_configuration(sim, body):
 
 def test_control_patches_keep_live_levels_and_reset_buckets(sim, api, org_id):
     path = f'/orgs/{org_id}/serviceAccounts'
-    for _ in range(4):
+    for dummy in range(4):
         api.get(path)
     control(sim, 'POST', 'rate-limits', {'update': {'serviceAccounts_org': {'capacity': 10}}})
     assert limits_of(api.get(path)) == ('10', '9')  # 9996 clamped to the new capacity 10, then one spent
@@ -438,7 +438,7 @@ def test_headers_can_be_omitted(sim, api, org_id):
 def test_the_journal_counts_429s(sim, api, org_id):
     configure(sim, endpoint_set('serviceAccounts_org', 'ORGANIZATION', [ORG_SA], 2, 1, 60))
     mark = control(sim, 'POST', 'journal/mark')['mark']
-    for _ in range(5):
+    for dummy in range(5):
         api.get(f'/orgs/{org_id}/serviceAccounts')
     api.get(f'/orgs/{org_id}/settings')
     entries = control(sim, 'GET', f'journal?since={mark}')['entries']
@@ -453,7 +453,7 @@ def test_the_journal_counts_429s(sim, api, org_id):
 def test_the_token_endpoint_keeps_its_own_limit_and_shape(sim, info):
     control(sim, 'POST', 'rate-limit', {'api_per_minute': 1, 'token_per_minute': 2})
     admin = info['admin']
-    for _ in range(2):
+    for dummy in range(2):
         mint(sim, admin['client_id'], admin['client_secret'])
     response = requests.post(sim.url + '/api/oauth/token', data={'grant_type': 'client_credentials'},
                              headers={'Authorization': basic(admin['client_id'], admin['client_secret'])}, timeout=30)

@@ -298,7 +298,7 @@ class RateLimits:
     """The endpoint-set configuration, its live buckets and the two fallback modes (headers, inspection)."""
 
     def __init__(self, operations):
-        self.operations = [(method, template) for method, template in operations]
+        self.operations = list(operations)
         self._lock = threading.RLock()
         self.sets = {}
         self.headers = 'sent'

@@ -136,7 +136,7 @@ class Simulator:
         if admin:
             entry['admin'] = {key: admin[key] for key in ('client_id', 'client_secret', 'public_key', 'private_key')
                               if admin.get(key)}
-        keys = [key for key in self.seed_org(org.id).get('api_keys', [])]
+        keys = list(self.seed_org(org.id).get('api_keys', []))
         if keys:
             entry['api_keys'] = [{'id': key['id'], 'public_key': key['public_key'], 'private_key': key['private_key'],
                                   'desc': key['desc']} for key in keys]

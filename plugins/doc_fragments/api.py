@@ -57,18 +57,34 @@ options:
     default: 30
   api_retries:
     description:
-      - How many times a call is retried after a rate limit (HTTP 429, honouring C(Retry-After)), a
-        gateway or availability error (HTTP 502, 503, 504) or a connection error, with exponential
-        backoff and jitter.
+      - How many times a call is retried after an error that may pass (HTTP 500 on reads, 502, 503, 504,
+        a connection error), with exponential backoff and jitter.
+      - A rate limit (HTTP 429) is not counted here, since it is flow control, waited out within
+        O(api_rate_limit_max_wait).
       - A create whose response was lost is never retried blindly; the module reads the resource
         again before it creates anything.
     type: int
     default: 5
   api_retry_max_wait:
     description:
-      - Upper bound, in seconds, on all the waits between retries of one call.
+      - Upper bound, in seconds, on all the waits between the retries of one call (those of O(api_retries)).
     type: int
     default: 120
+  api_rate_limit_max_wait:
+    description:
+      - How long, in seconds, one module run may spend waiting for Atlas's rate limits to refill, counted
+        once however many requests wait at the same time.
+      - Every Admin API call of a run goes through one rate governor that learns each token bucket
+        (from C(GET /rateLimits), read once and cached on the host for an hour next to the token cache,
+        from the C(RateLimit-Limit) and C(RateLimit-Remaining) headers and from a 429's parameters) and
+        waits for the next refill instead of sending into a bucket it knows to be empty.
+      - The default, 30 minutes, lets a run finish about 150 calls beyond the capacity of a bucket that
+        refills 5 tokens a minute (the example of Atlas's documentation) without failing; a run that needs
+        longer is better split (for example with AWX job slicing), or run when the buckets are not shared
+        with other jobs. When the budget would be passed, the call fails naming the bucket, the wait so
+        far and this option.
+    type: int
+    default: 1800
   api_token_cache:
     description:
       - Cache access tokens minted from O(api_client_id) and O(api_client_secret) on the host where

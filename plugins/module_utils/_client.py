@@ -20,7 +20,6 @@ __metaclass__ = type
 import json
 import random
 import re
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
@@ -37,6 +36,7 @@ except ImportError as import_error:  # reported by the modules with missing_requ
     REQUESTS_IMPORT_ERROR = import_error
 
 from ._auth import TOKEN_PATH, select_auth
+from ._rate_governor import RATE_LIMITS_API_VERSION, RATE_LIMITS_PATH, RateGovernor, RateLimitWaitExceeded
 
 COLLECTION_VERSION = '1.2.0'
 USER_AGENT = 'cloudops.atlas/' + COLLECTION_VERSION
@@ -115,6 +115,16 @@ class AtlasConnectionError(AtlasError):
         return dict(status=None, error_code=self.error_code, detail=str(self), reason=None, parameters=None)
 
 
+class AtlasRateLimitWait(AtlasError):
+    """The run's wait budget for Atlas's rate limits (api_rate_limit_max_wait) would be passed."""
+
+    status = 429
+    error_code = 'RATE_LIMIT_WAIT_BUDGET'
+
+    def to_dict(self):
+        return dict(status=self.status, error_code=self.error_code, detail=str(self), reason='Too Many Requests', parameters=None)
+
+
 class AtlasOutcomeUnknown(AtlasConnectionError):
     """A POST was sent but its response was lost: Atlas may or may not have applied it.
 
@@ -176,8 +186,8 @@ class AtlasClient:
 
     page_size = PAGE_SIZE
 
-    def __init__(self, base_url, auth, timeout=30, retries=5, retry_max_wait=120, verify=True,
-                 warn=None, sleep=time.sleep, jitter=random.random, session=None):
+    def __init__(self, base_url, auth, timeout=30, retries=5, retry_max_wait=120, verify=True, warn=None, sleep=time.sleep,
+                 jitter=random.random, session=None, rate_limit_max_wait=1800, rate_limit_cache=True, clock=time.monotonic):
         self.base_url = base_url.rstrip('/')
         self.auth = auth
         self.timeout = timeout
@@ -190,10 +200,11 @@ class AtlasClient:
         self.session.verify = self.verify = verify
         self.session.headers['User-Agent'] = USER_AGENT
         self._server_time = None  # (server datetime, local monotonic time) from the last Date header
-        # A 429 with Retry-After pauses every request of this client (threads included) until then,
-        # so concurrent workers back off together instead of spending their retries one by one.
-        self._pause_lock = threading.Lock()
-        self._paused_until = 0.0
+        # Every Admin API request of this client (worker threads included) goes through one governor, which paces
+        # them to Atlas's token buckets; time.sleep means real threads wait on its condition.
+        self.governor = RateGovernor(self.base_url, rate_limit_max_wait, fetch_sets=self._read_endpoint_sets,
+                                     use_cache=rate_limit_cache, backoff=self._backoff, clock=clock,
+                                     sleep=None if sleep is time.sleep else sleep)
 
     @classmethod
     def from_params(cls, params, warn=None, auth=None, **kwargs):
@@ -205,12 +216,16 @@ class AtlasClient:
             auth = select_auth(params, warn or (lambda message: None))
         return cls(params['api_base_url'], auth,
                    timeout=params.get('api_timeout', 30), retries=params.get('api_retries', 5),
-                   retry_max_wait=params.get('api_retry_max_wait', 120), verify=verify, warn=warn, **kwargs)
+                   retry_max_wait=params.get('api_retry_max_wait', 120), verify=verify, warn=warn,
+                   rate_limit_max_wait=params.get('api_rate_limit_max_wait', 1800),
+                   rate_limit_cache=params.get('api_token_cache', True), **kwargs)
 
     # -- public API -------------------------------------------------------------------------------
 
-    def request(self, method, path, params=None, body=None, version=SERVICE_ACCOUNTS_API_VERSION):
-        """Send one API call; return the decoded JSON body (None when empty) or raise AtlasError."""
+    def request(self, method, path, params=None, body=None, version=SERVICE_ACCOUNTS_API_VERSION, governed=True):
+        """Send one API call; return the decoded JSON body (None when empty) or raise AtlasError.
+
+        `governed`: paced by the rate governor (every Admin API call but the governor's own /rateLimits read)."""
         headers = {'Accept': media_type(version)}
         data = None
         if body is not None:
@@ -219,7 +234,7 @@ class AtlasClient:
         while True:
             kwargs = {'headers': dict(headers), 'params': params, 'data': data}
             self.auth.apply(self, kwargs)
-            response, attempts = self._send(method, self.base_url + path, **kwargs)
+            response, attempts = self._send(method, self.base_url + path, governed=governed, **kwargs)
             if response.status_code == 401 and self.auth.renew(self, kwargs):
                 continue
             break
@@ -232,6 +247,17 @@ class AtlasClient:
         except ValueError:
             raise AtlasApiError(response.status_code, 'INVALID_RESPONSE',
                                 detail='%s %s returned a body that is not JSON' % (method, path))
+
+    def rate_limit_report(self):
+        """Calls, 429s, waits and the buckets met by this client (the `rate_limits` of a result)."""
+        return self.governor.report()
+
+    def _read_endpoint_sets(self):
+        """Every endpoint set of GET /rateLimits with its default limits, or None when Atlas does not answer it."""
+        try:
+            return self.paginate(RATE_LIMITS_PATH, version=RATE_LIMITS_API_VERSION, governed=False)
+        except AtlasError:
+            return None
 
     def get(self, path, params=None, **kwargs):
         return self.request('GET', path, params=params, **kwargs)
@@ -315,17 +341,6 @@ class AtlasClient:
             server_time = server_time.replace(tzinfo=timezone.utc)
         self._server_time = (server_time, time.monotonic())
 
-    def _pause(self, seconds):
-        with self._pause_lock:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    def _wait_for_pause(self):
-        """Wait while another request's 429 paused the client (the first request never waits)."""
-        with self._pause_lock:
-            remaining = self._paused_until - time.monotonic()
-        if remaining > 0:
-            self.sleep(remaining)
-
     def _describe(self, exc):
         host = urlsplit(self.base_url).netloc
         if isinstance(exc, req_exc.SSLError):
@@ -338,26 +353,41 @@ class AtlasClient:
             return 'no response from %s within %s seconds' % (host, self.timeout)
         return 'cannot connect to %s: %s' % (host, _short_reason(exc))
 
-    def _send(self, method, url, retry_lost_post=False, **kwargs):
-        """Send with bounded retries; return (response, attempts) or raise a connection error."""
+    def _admit(self, governor, method, path):
+        """The governor's ticket for one attempt (None for calls it does not pace)."""
+        if governor is None:
+            return None
+        try:
+            return governor.acquire(method, path)
+        except RateLimitWaitExceeded as exc:
+            raise AtlasRateLimitWait('%s %s: %s' % (method, path, exc))
+
+    def _send(self, method, url, retry_lost_post=False, governed=True, **kwargs):
+        """Send with bounded retries; return (response, attempts) or raise a connection error.
+
+        A 429 of the Admin API is flow control: the governor waits for the refill (within the run's wait budget,
+        api_rate_limit_max_wait) and the request goes again without using up api_retries, which bound the
+        retries of 5xx answers and connection errors (and of the token endpoint's own 429s)."""
         path = urlsplit(url).path
+        governor = self.governor if governed and self.governor.governs(path) else None
         # Without an explicit auth, requests would put ~/.netrc credentials over the Bearer header.
         kwargs['auth'] = kwargs.get('auth') or _no_netrc
         attempt = 0
         waited = 0.0
         while True:
             response = failure = None
-            if attempt == 0:  # a retry has waited already, by its own Retry-After or backoff
-                self._wait_for_pause()
+            ticket = self._admit(governor, method, path)
             try:
                 # verify per request: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override session.verify.
                 response = self.session.request(method, url, timeout=self.timeout, verify=self.verify, **kwargs)
-            except req_exc.SSLError as exc:
-                raise AtlasConnectionError(self._describe(exc))
-            except (req_exc.MissingSchema, req_exc.InvalidSchema, req_exc.InvalidURL) as exc:
-                # A malformed api_base_url never gets better: no retry.
-                raise AtlasConnectionError('api_base_url %r is not a usable URL (%s)' % (self.base_url, _short_reason(exc)))
             except req_exc.RequestException as exc:
+                if ticket is not None:
+                    governor.release(ticket, None, {})
+                if isinstance(exc, req_exc.SSLError):
+                    raise AtlasConnectionError(self._describe(exc))
+                if isinstance(exc, (req_exc.MissingSchema, req_exc.InvalidSchema, req_exc.InvalidURL)):
+                    # A malformed api_base_url never gets better: no retry.
+                    raise AtlasConnectionError('api_base_url %r is not a usable URL (%s)' % (self.base_url, _short_reason(exc)))
                 if method == 'POST' and not retry_lost_post and not _never_reached_server(exc):
                     raise AtlasOutcomeUnknown('%s %s: %s; Atlas may have applied it' % (method, path, self._describe(exc)),
                                               may_still_land=isinstance(exc, req_exc.ReadTimeout))
@@ -365,6 +395,8 @@ class AtlasClient:
                 wait = self._backoff(attempt)
             else:
                 self._note_server_time(response)
+                if ticket is not None and governor.release(ticket, response.status_code, response.headers, _error_body(response)):
+                    continue  # a 429: the governor waits for the bucket's refill before this request goes again
                 if response.status_code not in RETRY_STATUSES and not _concurrent_write(response):
                     return response, attempt + 1
                 if method == 'POST' and not retry_lost_post and response.status_code in POST_AMBIGUOUS_STATUSES:
@@ -373,8 +405,6 @@ class AtlasClient:
                                               may_still_land=response.status_code == 504)
                 retry_after = self._retry_after(response)
                 wait = retry_after if retry_after is not None else self._backoff(attempt)
-                if response.status_code == 429 and retry_after is not None:
-                    self._pause(retry_after)
             if attempt >= self.retries or waited + wait > self.retry_max_wait:
                 # Stopped by the wait budget rather than the count: say so, or a long Retry-After looks like no retry at all.
                 why = None if attempt >= self.retries else 'waiting %d s more would pass api_retry_max_wait (%d s)' % (wait, self.retry_max_wait)
@@ -385,3 +415,13 @@ class AtlasClient:
             self.sleep(wait)
             waited += wait
             attempt += 1
+
+
+def _error_body(response):
+    """The JSON body of a 429 (the governor reads its parameters), else None."""
+    if response.status_code != 429:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -59,6 +59,7 @@ def atlas_argument_spec():
         api_timeout=dict(type='int', default=30),
         api_retries=dict(type='int', default=5),
         api_retry_max_wait=dict(type='int', default=120),
+        api_rate_limit_max_wait=dict(type='int', default=1800),
         api_token_cache=dict(type='bool', default=True, no_log=False),
         validate_certs=dict(type='bool', default=True),
         ca_path=dict(type='path'),
@@ -76,7 +77,7 @@ class AtlasModule(AnsibleModule):
             self.fail_json(msg=missing_required_lib('requests'), exception=str(REQUESTS_IMPORT_ERROR))
         if not re.match(r'^https?://[^/\s]+', self.params['api_base_url'] or ''):
             self.fail_json(msg='api_base_url must be an http:// or https:// URL, got %r' % self.params['api_base_url'])
-        for option, minimum in (('api_timeout', 1), ('api_retries', 0), ('api_retry_max_wait', 0)):
+        for option, minimum in (('api_timeout', 1), ('api_retries', 0), ('api_retry_max_wait', 0), ('api_rate_limit_max_wait', 0)):
             if self.params[option] < minimum:
                 self.fail_json(msg='%s must be at least %d, got %d' % (option, minimum, self.params[option]))
         self._client = None

@@ -31,10 +31,30 @@ def atlas():
         yield mock
 
 
+class FakeClock:
+    """The client's monotonic clock and sleep: a sleep is recorded and moves the clock on, without waiting."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 @pytest.fixture
-def sleeps():
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def sleeps(clock):
     """Records the waits the client asks for instead of waiting."""
-    return []
+    return clock.sleeps
 
 
 @pytest.fixture
@@ -43,9 +63,9 @@ def warnings():
 
 
 @pytest.fixture
-def make_client(sleeps, warnings):
+def make_client(clock, warnings):
     def factory(auth=None, base_url=BASE, **kwargs):
         kwargs.setdefault('jitter', lambda: 0.5)
-        return AtlasClient(base_url, auth or AccessTokenAuth('access-token-1'), sleep=sleeps.append,
+        return AtlasClient(base_url, auth or AccessTokenAuth('access-token-1'), sleep=clock.sleep, clock=clock.monotonic,
                            warn=warnings.append, **kwargs)
     return factory

@@ -23,7 +23,7 @@ from urllib3 import exceptions as urllib3_exc
 from ansible_collections.cloudops.atlas.plugins.module_utils import _client
 from ansible_collections.cloudops.atlas.plugins.module_utils._auth import AccessTokenAuth, ClientCredentialsAuth
 from ansible_collections.cloudops.atlas.plugins.module_utils._client import (
-    AtlasApiError, AtlasClient, AtlasConnectionError, AtlasOutcomeUnknown, api_path)
+    AtlasApiError, AtlasClient, AtlasConnectionError, AtlasOutcomeUnknown, AtlasRateLimitWait, api_path)
 from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.atlas_wire import (
     BASE, CLIENT_ID, CLIENT_SECRET, MEDIA_TYPE, ORGS_URL, TOKEN_URL, wire)
 
@@ -214,26 +214,26 @@ def test_exhausted_retries_give_up_with_the_last_error(atlas, make_client, sleep
     assert str(caught.value) == '[SERVICE_UNAVAILABLE] Atlas is busy. (gave up after 3 attempts)'
 
 
-def test_no_retries_at_all(atlas, make_client, sleeps):
+def test_a_429_is_flow_control_and_uses_up_no_retry(atlas, make_client, sleeps):
     atlas.add('GET', ORGS_URL, status=429, headers={'Retry-After': '1'}, json=RATE_LIMITED)
+    atlas.add('GET', ORGS_URL, json={'results': []})
 
-    with pytest.raises(AtlasApiError) as caught:
-        make_client(retries=0).get('/api/atlas/v2/orgs')
+    assert make_client(retries=0).get('/api/atlas/v2/orgs') == {'results': []}
 
-    assert len(atlas.calls) == 1 and sleeps == []
-    assert str(caught.value) == '[RATE_LIMITED] Too many requests.'
+    assert len(atlas.calls) == 2 and sleeps == [1.0]
 
 
-def test_the_wait_budget_stops_retrying_early(atlas, make_client, sleeps):
+def test_the_rate_limit_wait_budget_stops_waiting_early(atlas, make_client, sleeps):
     atlas.add('GET', ORGS_URL, status=429, headers={'Retry-After': '6'}, json=RATE_LIMITED)
     atlas.add('GET', ORGS_URL, status=429, headers={'Retry-After': '6'}, json=RATE_LIMITED)
 
-    with pytest.raises(AtlasApiError) as caught:
-        make_client(retries=5, retry_max_wait=10).get('/api/atlas/v2/orgs')
+    with pytest.raises(AtlasRateLimitWait) as caught:
+        make_client(retries=5, rate_limit_max_wait=10).get('/api/atlas/v2/orgs')
 
     assert wire(atlas) == [('GET', ORGS_URL)] * 2
     assert sleeps == [6.0]
-    assert (caught.value.error_code, caught.value.attempts) == ('RATE_LIMITED', 2)
+    assert 'waiting 6 s more for its next refill would pass the run\'s wait budget (6 s waited of api_rate_limit_max_wait=10 s)' \
+        in str(caught.value)
 
 
 def test_connection_error_on_get_is_retried(atlas, make_client, sleeps):

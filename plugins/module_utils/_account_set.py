@@ -17,15 +17,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from ._access_lists import access_entries_after, access_entry_key, normalize_access_entries
 from ._client import AtlasError
 from ._credentials import CredentialsFile, check_credentials_dir, check_dest, ensure_credentials_dir
-from ._errors import DeliveryError, InputError, Refusal
+from ._errors import DeliveryError, InputError, Refusal, TaskFailure
 from ._executor import PlanExecutor
 from ._fields import SERVICE_ACCOUNT_FIELDS, diff_view
-from ._planning import AccountWish, plan_account_access, plan_account_set
+from ._planning import AccountPlan, AccountWish, plan_account_access, plan_account_set
 from ._presentation import present_access_entry, present_account, secrets_diff_view
 from ._scope import Scope
 from ._secret_delivery import Delivery
@@ -36,6 +35,10 @@ from ._time import oldest_first
 from ._validation import (
     DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_hex_id, check_range, check_roles, check_rotation_window,
     check_text, check_unique)
+
+
+# Waits for rate-limit refills this long (or any 429) make the result warn, so that a person sees them.
+LONG_WAIT_SECONDS = 60
 
 
 class ScopeWork:
@@ -51,7 +54,8 @@ class ScopeWork:
         self.directory = None
         self.plans = []
         self.executors = {}  # plan -> its PlanExecutor (real runs)
-        self.error = None
+        self.error = None  # what stopped the scope: its listing, a refusal of its plan, or an Atlas error while writing
+        self.account_errors = {}  # plan -> the DeliveryError of an account whose secret did not reach its destination
 
 
 class AccountSetTask(AtlasTask):
@@ -134,32 +138,30 @@ class AccountSetTask(AtlasTask):
     # -- read, plan, act ------------------------------------------------------------------------------------
 
     def execute(self):
+        """Read and plan every scope; stop before any write only for the guards that protect the automation itself;
+        carry out the plans of every scope that could be planned; then report every account, and fail naming each
+        scope that failed (a rerun finishes the rest)."""
         self.each_scope(self.read_and_plan)
-        failed = [work for work in self.work if work.error]
-        if failed:
-            self.fail_scopes(failed)
+        guards = [work.error for work in self.work if isinstance(work.error, Refusal) and work.error.stops_run]
+        if guards:
+            raise guards[0]
         if not self.check_mode:
             self.each_scope(self.carry_out)
         self.report()
-        failed = [work for work in self.work if work.error]
+        failed = [work for work in self.work if work.error or work.account_errors]
         if failed:
             self.fail_scopes(failed)
 
     def each_scope(self, step):
-        """Run step(work) for every scope, concurrently for many; errors are kept on the scope."""
+        """Run step(work) for every scope not failed yet, concurrently for many; errors are kept on the scope."""
         def guarded(work):
+            if work.error is not None:
+                return
             try:
                 step(work)
             except (AtlasError, InputError, Refusal, DeliveryError) as exc:
                 work.error = exc
-        workers = min(self.params['concurrency'], len(self.work))
-        if workers <= 1:
-            for work in self.work:
-                guarded(work)
-            return
-        self.client.prepare()  # authenticate once, before the workers share the session
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(guarded, self.work))
+        self.concurrently(guarded, self.work, self.params['concurrency'])
 
     def own_client_id(self):
         return getattr(self.client.auth, 'client_id', None)
@@ -182,12 +184,17 @@ class AccountSetTask(AtlasTask):
                 plan_account_access(plan, current or [], plan.wish.access_list, self.own_client_id(), self.params['allow_own_account'])
 
     def carry_out(self, work):
+        """The scope's plans in order. An account whose secret could not be delivered fails alone; an Atlas error
+        stops the scope (the next calls would meet it too), and the accounts after it are reported as not done."""
         if work.credentials_dir and ensure_credentials_dir(work.credentials_dir):
             self.result['changed'] = True
         for plan in work.plans:
             delivery = work.deliveries.get(plan.name) or Delivery(self.client.base_url)  # a purged account delivers nothing
             work.executors[plan] = executor = PlanExecutor(self, work.directory, plan, delivery)
-            executor.run()
+            try:
+                executor.run()
+            except DeliveryError as exc:
+                work.account_errors[plan] = exc
 
     # -- the result ---------------------------------------------------------------------------------------------
 
@@ -195,9 +202,9 @@ class AccountSetTask(AtlasTask):
         now = self.client.server_now()
         entries, diffs = [], []
         for work in self.work:
-            if work.credentials_dir and not os.path.isdir(work.credentials_dir):
+            if work.credentials_dir and not os.path.isdir(work.credentials_dir) and not work.error:
                 self.result['changed'] = True  # check mode: the directory would be created
-            for plan in work.plans:
+            for plan in work.plans or self.unplanned(work):
                 after, labels, written = self.outcome(work, plan)
                 entries.append(self.entry(work, plan, after, labels, written, now))
                 if labels != ['unchanged']:
@@ -205,10 +212,27 @@ class AccountSetTask(AtlasTask):
                     diffs.append(self.diff(work, plan, after))
         self.result['service_accounts'] = entries
         self.result['diff'] = diffs
+        self.result['rate_limits'] = self.client.rate_limit_report()
+        self.warn_about_rate_limits()
+
+    @staticmethod
+    def unplanned(work):
+        """A scope that failed before its plans were made: its wished accounts, as nothing done to them."""
+        return [AccountPlan(wish.name, None, wish) for wish in work.wishes]
+
+    def warn_about_rate_limits(self):
+        report = self.result['rate_limits']
+        if report['waited_seconds'] >= LONG_WAIT_SECONDS or report['status_429']:
+            waits = ', '.join('%s: %d s' % (view['description'], view['waited_seconds'])
+                              for view in report['buckets'] if view['waited_seconds'] >= 1)
+            self.module.warn('Atlas rate limits: %d API calls, %d answered 429, %d s spent waiting for refills%s.'
+                             % (report['calls'], report['status_429'], report['waited_seconds'], ' (%s)' % waits if waits else ''))
 
     def outcome(self, work, plan):
         """(object after, action labels, credentials file): predicted in check mode, as carried out otherwise."""
         if self.check_mode:
+            if work.error:
+                return plan.current, ['unchanged'], None
             delivery = work.deliveries.get(plan.name)
             new_secret = 'created' in plan.labels or 'rotated' in plan.labels
             return plan.after, plan.result_action, delivery.file.path if new_secret and delivery and delivery.file else None
@@ -216,6 +240,20 @@ class AccountSetTask(AtlasTask):
         if executor is None:  # its scope failed before this account's turn
             return plan.current, ['unchanged'], None
         return executor.after, executor.result_action, executor.delivery.written
+
+    def entry_error(self, work, plan):
+        """Why this account was not (fully) done, as the `error` of its entry; None when it was."""
+        error = work.account_errors.get(plan)
+        if error is None and work.error is not None:
+            executor = work.executors.get(plan)
+            if executor is None or executor.done < len(plan.steps):
+                error = work.error
+        if error is None:
+            return None
+        if isinstance(error, AtlasError):
+            view = error.to_dict()
+            return dict(status=view['status'], error_code=view['error_code'], detail=view['detail'])
+        return dict(status=None, error_code='DELIVERY_FAILED' if isinstance(error, DeliveryError) else 'REFUSED', detail=str(error))
 
     def entry(self, work, plan, after, labels, written, now):
         # An account that does not exist (a create that failed, an absent one) shows its name and nothing else.
@@ -228,6 +266,9 @@ class AccountSetTask(AtlasTask):
             view['access_list'] = [present_access_entry(entry) for entry in self.access_after(work, plan)]
         view[work.scope.option] = work.scope.id
         view['name'] = plan.name
+        error = self.entry_error(work, plan)
+        if error is not None:
+            view['error'] = error
         return view
 
     def access_after(self, work, plan):
@@ -256,13 +297,21 @@ class AccountSetTask(AtlasTask):
                     after=side(after, self.access_after(work, plan) if managed else None))
 
     def fail_scopes(self, failed):
-        first = failed[0].error
+        """Fail naming each scope (and account) that failed, with Atlas's errorCode and detail; the result still
+        holds every account of every scope (service_accounts) and the rate limits met."""
         messages = []
         for work in failed:
-            hint = secret_lifetime_hint(self.client, work.scope, work.error)
-            messages.append('%s: %s%s' % (work.scope.text, work.error, '; ' + hint if hint else ''))
-        msg = '%s: %s' % (self.action_text(), '; '.join(messages))
-        result = dict(changed=self.result['changed'], service_accounts=self.result['service_accounts'])
-        if isinstance(first, AtlasError):
-            self.module.fail_json(msg=msg, error=first.to_dict(), **result)
-        self.module.fail_json(msg=msg if len(failed) > 1 or len(self.work) > 1 else str(first), **result)
+            problems = ['%s: %s' % (plan.name, error) for plan, error in work.account_errors.items()]
+            if work.error is not None:
+                hint = secret_lifetime_hint(self.client, work.scope, work.error)
+                problems.insert(0, '%s%s' % (work.error, '; ' + hint if hint else ''))
+            messages.append('%s: %s' % (work.scope.text, '; '.join(problems)))
+        summary = ''
+        if len(self.work) > 1:
+            summary = '%d of %d projects failed%s: ' % (len(failed), len(self.work), ', the others were done' if len(failed) < len(self.work) else '')
+        first = next((work.error for work in failed if isinstance(work.error, AtlasError)), None)
+        if first is not None:
+            self.result['error'] = first.to_dict()
+        if len(self.work) == 1 and not failed[0].account_errors and not isinstance(failed[0].error, AtlasError):
+            raise TaskFailure(str(failed[0].error))
+        raise TaskFailure('%s: %s%s' % (self.action_text(), summary, '; '.join(messages)))

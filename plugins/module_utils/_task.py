@@ -16,6 +16,8 @@ functions of _planning, then act unless in check mode); `run` does the rest."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ._client import AtlasApiError, AtlasError, AtlasOutcomeUnknown
 from ._errors import DeliveryError, InputError, Refusal, TaskFailure
 from ._locks import LockError, LockTimeout, NameLocks
@@ -68,6 +70,17 @@ class AtlasTask:
             response = None
         self.result['changed'] = True
         return response
+
+    def concurrently(self, function, items, workers=8):
+        """function(item) for every item, in up to `workers` threads over the one client (its session, its token,
+        its rate governor); results in the order of `items`, an exception raised as the first one met."""
+        items = list(items)
+        workers = min(workers, len(items))
+        if workers <= 1:
+            return [function(item) for item in items]
+        self.client.prepare()  # authenticate once, before the workers share the session
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(function, items))
 
     def lock_names(self, scope, names):
         """Hold the per-host locks of these account names (see _locks) until the task ends; not in check mode."""

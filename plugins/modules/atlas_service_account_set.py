@@ -180,6 +180,15 @@ notes:
     that secret with one whose value it receives, so no file is left with a stale secret.
   - Removing an account from a project leaves it in the organization with working credentials; delete
     it there with M(cloudops.atlas.atlas_service_account).
+  - One scope's failure never stops the others. Bad input and the guards that protect the automation
+    itself (removing, or locking out, the account that runs the task) fail before any API call or write.
+    After that, a scope whose listing fails, or whose writes meet an Atlas error that the retries and the
+    rate-limit wait could not get past, is reported, and every other scope is still planned and carried
+    out; the task then fails, naming each failed scope with Atlas's C(errorCode) and detail, and
+    RV(service_accounts) shows what was done everywhere else. A rerun finishes the rest.
+  - Atlas's rate limits are met by waiting for refills, not by failing (see O(api_rate_limit_max_wait));
+    a warning says how many calls were made, how many were answered 429 and how long the run waited
+    when it waited a minute or more.
 seealso:
   - module: cloudops.atlas.atlas_service_account
   - module: cloudops.atlas.atlas_service_account_secret
@@ -338,6 +347,39 @@ service_accounts:
       description: The file this run wrote the account's new credentials to, else null.
       type: str
       sample: /etc/atlas/shop/shop-backend.json
+    error:
+      description:
+        - Why the account was not (fully) done; only on accounts of a scope that failed (its listing, or an
+          Atlas error while writing, after which its other accounts are not attempted) and on an account
+          whose new secret could not be delivered (V(DELIVERY_FAILED)).
+      type: dict
+      returned: on failure, for the accounts concerned
+      sample: {status: 429, error_code: RATE_LIMIT_WAIT_BUDGET, detail: "GET /api/atlas/v2/groups/.../serviceAccounts: ..."}
+rate_limits:
+  description:
+    - What Atlas's rate limits did to the run, also on failure.
+  returned: always, once an API call was made
+  type: dict
+  contains:
+    calls:
+      description: Admin API requests sent (every attempt, 429s included; token mints are not counted).
+      type: int
+      sample: 150
+    status_429:
+      description: How many of them Atlas answered with HTTP 429.
+      type: int
+      sample: 0
+    waited_seconds:
+      description: Seconds the run spent waiting for refills (wall clock, however many requests waited at once).
+      type: float
+      sample: 183.5
+    buckets:
+      description: The token buckets the run used, as the rate governor knew them.
+      type: list
+      elements: dict
+      sample: [{endpoint_set: serviceAccounts_org, scope: ORGANIZATION, capacity: 10, refill_rate: 5, refill_seconds: 60,
+                source: rateLimits, calls: 150, status_429: 0, waited_seconds: 183.5,
+                description: "endpoint set serviceAccounts_org (organization scope), capacity 10, 5 tokens every 60 s"}]
 error:
   description: The Atlas error that made the task fail (the first one, when several scopes failed).
   returned: failure

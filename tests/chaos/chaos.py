@@ -143,6 +143,9 @@ def parse_args(argv):
                         help='api_retries of the modules (env CHAOS_API_RETRIES, default 3); bursts are up to one longer')
     parser.add_argument('--api-retry-max-wait', type=int, default=env_int('CHAOS_API_RETRY_MAX_WAIT', 10),
                         help='api_retry_max_wait of the modules, seconds (env CHAOS_API_RETRY_MAX_WAIT, default 10)')
+    parser.add_argument('--api-rate-limit-max-wait', type=int, default=env_int('CHAOS_API_RATE_LIMIT_MAX_WAIT', 10),
+                        help='api_rate_limit_max_wait of the modules, seconds (env CHAOS_API_RATE_LIMIT_MAX_WAIT, default 10): '
+                             'how long a run may wait for rate-limit refills, so a lowered limit ends runs instead of stalling them')
     parser.add_argument('--stage', default=os.path.join(ROOT, '.cache', 'stage'),
                         help='directory holding ansible_collections/cloudops/atlas (make stage)')
     parser.add_argument('--output', default=os.path.join(ROOT, '.cache', 'chaos', 'report.json'), help='JSON report')
@@ -153,8 +156,8 @@ def parse_args(argv):
         parser.error('--iterations must be at least 0, --projects and --accounts at least 1')
     if args.projects * args.accounts > bench.MAX_ACCOUNTS:
         parser.error('more than the %d service accounts Atlas allows in one organization' % bench.MAX_ACCOUNTS)
-    if args.api_timeout < 1 or args.api_retries < 0 or args.api_retry_max_wait < 0:
-        parser.error('--api-timeout must be at least 1, --api-retries and --api-retry-max-wait at least 0')
+    if args.api_timeout < 1 or args.api_retries < 0 or args.api_retry_max_wait < 0 or args.api_rate_limit_max_wait < 0:
+        parser.error('--api-timeout must be at least 1, --api-retries, --api-retry-max-wait and --api-rate-limit-max-wait at least 0')
     return args
 
 
@@ -623,7 +626,8 @@ def classify_message(part):
     no exhausted budget."""
     code = re.search(r'\[([A-Z_]+)\]', part)
     code = code.group(1) if code else None
-    if code in ('RATE_LIMITED', 'RATE_LIMITED_TOKEN_BUCKET'):  # the legacy code, and the Admin API's token buckets
+    # The legacy code, the Admin API's token buckets, and the rate governor's wait budget (api_rate_limit_max_wait).
+    if code in ('RATE_LIMITED', 'RATE_LIMITED_TOKEN_BUCKET', 'RATE_LIMIT_WAIT_BUDGET'):
         return 'rate limit'
     if code in ('BAD_GATEWAY', 'SERVICE_UNAVAILABLE', 'GATEWAY_TIMEOUT', 'UNEXPECTED_ERROR') and GAVE_UP.search(part):
         return '5xx exhausted'
@@ -656,7 +660,9 @@ def confirm(reason, part, entries, args):
     statuses = [entry['status'] for entry in entries]
     faults = [entry['fault'] for entry in entries if entry.get('fault')]
     if reason == 'rate limit':
-        return None if 429 in statuses else 'no 429 in the journal'
+        # The governor may stop waiting before any 429, for a bucket the journal shows empty.
+        drained = any((entry.get('rate_limit') or {}).get('remaining') == 0 for entry in entries)
+        return None if 429 in statuses or drained else 'no 429 and no emptied bucket in the journal'
     if reason == 'lost create':
         lost = sum(1 for entry in entries if entry['method'] == 'POST' and (
             entry.get('fault') in ('reset', 'apply_then_drop', 'delay', 'apply_then_delay') or entry['status'] in (502, 504)))
@@ -742,6 +748,7 @@ class Runner:
         """Run the playbook once; return (rc, stats, failures, warnings, journal entries, revocation, seconds, log paths)."""
         variables = dict(chaos_projects=self.wishes.projects_var(iteration), chaos_api_timeout=self.args.api_timeout,
                          chaos_api_retries=self.args.api_retries, chaos_api_retry_max_wait=self.args.api_retry_max_wait,
+                         chaos_api_rate_limit_max_wait=self.args.api_rate_limit_max_wait,
                          project_onboarding_secure_logging=False)
         vars_file = os.path.join(self.workdir, 'vars-%s.json' % label)
         with os.fdopen(os.open(vars_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 'w') as handle:
@@ -836,6 +843,7 @@ def chaos(args, rng, sim, workdir):
     base_limit = sim.rate_limit()['api_per_minute']
     report = dict(seed=args.seed, iterations=args.iterations, projects=args.projects, accounts_per_project=args.accounts,
                   api_timeout=args.api_timeout, api_retries=args.api_retries, api_retry_max_wait=args.api_retry_max_wait,
+                  api_rate_limit_max_wait=args.api_rate_limit_max_wait,
                   runs=[], violations=[], known_failures=[dict(id=known_id, invariant=invariant, what=what)
                                                           for known_id, invariant, _pattern, what in KNOWN_FAILURES])
     progress('seed %d: %d iterations x %d projects x %d accounts; work in %s' % (

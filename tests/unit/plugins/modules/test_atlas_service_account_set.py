@@ -285,16 +285,25 @@ class TestProjects:
             (PROJECT, 'app', ['unchanged']), (PROJECT_2, 'etl', ['created'])]
         assert (tmp_path / 'two' / 'etl.json').exists() and not (tmp_path / 'one' / 'app.json').exists()
 
-    def test_a_failed_listing_stops_every_project_before_any_write(self, atlas, run_module):
+    def test_a_failed_listing_fails_its_project_only_and_the_others_are_carried_out(self, atlas, run_module):
+        # Issue 20: one project's failure never stops the others; the task fails naming it, and a rerun finishes it.
         atlas.reply('GET', PROJECT_SAS + LIST, json_body=page())
         atlas.error('GET', PROJECT_2_SAS + LIST, 404, 'RESOURCE_NOT_FOUND', 'Cannot find resource.')
+        atlas.reply('POST', PROJECT_SAS, status=201, json_body=created(name='app', roles=('GROUP_READ_ONLY',), description='App'))
 
         result = run_module(module, dict(concurrency=1, projects=[
             dict(project_id=PROJECT, accounts=[project_entry()]), dict(project_id=PROJECT_2, accounts=[project_entry()])]))
 
-        assert result['failed'] is True and result['changed'] is False
-        assert atlas.calls == [listing_call(PROJECT_SAS), listing_call(PROJECT_2_SAS)]
-        assert 'project %s: [RESOURCE_NOT_FOUND]' % PROJECT_2 in result['msg']
+        assert result['failed'] is True and result['changed'] is True
+        assert atlas.calls == [listing_call(PROJECT_SAS), listing_call(PROJECT_2_SAS), 'POST ' + PROJECT_SAS]
+        assert result['msg'].startswith('Managing the service accounts of 2 projects: 1 of 2 projects failed, the others were done: ')
+        assert 'project %s: [RESOURCE_NOT_FOUND] Cannot find resource.' % PROJECT_2 in result['msg']
+        done, failed = result['service_accounts']
+        assert (done['project_id'], done['action'], 'error' in done) == (PROJECT, ['created'], False)
+        assert (failed['project_id'], failed['action']) == (PROJECT_2, ['unchanged'])
+        assert failed['error'] == dict(status=404, error_code='RESOURCE_NOT_FOUND', detail='Cannot find resource.')
+        assert result['error']['error_code'] == 'RESOURCE_NOT_FOUND'
+        assert result['rate_limits']['calls'] == 3
 
     def test_concurrent_reads_make_one_listing_per_project(self, run_module):
         projects = ['6a0b1c2d3e4f5a6b7c8d9e%02x' % number for number in range(6)]

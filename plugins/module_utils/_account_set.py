@@ -27,7 +27,8 @@ from ._fields import SERVICE_ACCOUNT_FIELDS, diff_view
 from ._planning import AccountPlan, AccountWish, plan_account_access, plan_account_set
 from ._presentation import present_access_entry, present_account, secrets_diff_view
 from ._scope import Scope
-from ._secret_delivery import Delivery
+from ._secret_delivery import Delivery, SecretStores
+from ._secret_stores import StoreError
 from ._secrets import secret_rules
 from ._service_accounts import ServiceAccountDirectory, secret_lifetime_hint
 from ._task import AtlasTask
@@ -55,7 +56,7 @@ class ScopeWork:
         self.plans = []
         self.executors = {}  # plan -> its PlanExecutor (real runs)
         self.error = None  # what stopped the scope: its listing, a refusal of its plan, or an Atlas error while writing
-        self.account_errors = {}  # plan -> the DeliveryError of an account whose secret did not reach its destination
+        self.account_errors = {}  # plan -> why that account alone failed: its store could not be read, or its secret not delivered
 
 
 class AccountSetTask(AtlasTask):
@@ -74,8 +75,8 @@ class AccountSetTask(AtlasTask):
 
     def validate(self):
         params = self.params
-        if not 1 <= params['concurrency'] <= 32:
-            raise InputError('concurrency must be between 1 and 32, got %d' % params['concurrency'])
+        check_range('concurrency', params['concurrency'], 1, 32)
+        self.stores = SecretStores(params['api_base_url'].rstrip('/'))
         if params['projects'] is not None:
             if params['accounts'] is not None:
                 raise InputError('accounts cannot be combined with projects: give each project its own accounts')
@@ -101,11 +102,18 @@ class AccountSetTask(AtlasTask):
         check_unique(option + '[].name', [entry['name'] for entry in entries])
         work = ScopeWork(scope, option, purge, credentials_dir)
         for index, entry in enumerate(entries):
-            wish, dest = self.wish(scope, '%s[%d]' % (option, index), entry)
+            account_option = '%s[%d]' % (option, index)
+            wish, dest = self.wish(scope, account_option, entry)
             path = dest or (os.path.join(credentials_dir, wish.name + '.json') if credentials_dir else None)
+            store = None
+            if wish.secret is not None:
+                # The account's own store, else the module's default for every account that keeps a secret.
+                store = self.stores.slot(account_option + '.secret.store', entry['secret']['store'], 'secret_store', self.params['secret_store'],
+                                         scope, wish.name)
             work.wishes.append(wish)
-            work.deliveries[wish.name] = Delivery(self.params['api_base_url'].rstrip('/'), CredentialsFile(path) if path else None,
-                                                  returned=self.params['return_secrets'])
+            work.deliveries[wish.name] = Delivery(self.stores.api_base_url, CredentialsFile(path) if path else None,
+                                                  returned=self.params['return_secrets'], store=store,
+                                                  org_id=None if scope.is_project else scope.id, project_id=scope.id if scope.is_project else None)
         self.work.append(work)
 
     def wish(self, scope, option, entry):
@@ -171,14 +179,27 @@ class AccountSetTask(AtlasTask):
         self.lock_names(work.scope, [wish.name for wish in work.wishes if wish.state == 'present'])
         work.directory = ServiceAccountDirectory(self.client, work.scope)
         listing = work.directory.list()
-        held = dict((wish.name, work.deliveries[wish.name].held()) for wish in work.wishes if wish.secret is not None)
+        # One read per account from its secret store (no Atlas call): which secret the store holds. An account whose
+        # store cannot be read fails alone, before any secret is created for it.
+        store_errors = {}
+        for wish in work.wishes:
+            slot = work.deliveries[wish.name].store
+            if slot is not None:
+                try:
+                    slot.read()
+                except StoreError as exc:
+                    store_errors[wish.name] = exc
+        held = dict((wish.name, work.deliveries[wish.name].held()) for wish in work.wishes
+                    if wish.secret is not None and wish.name not in store_errors)
         work.plans = plan_account_set(listing, work.wishes, self.client.server_now(), purge=work.purge,
                                       own_client_id=self.own_client_id(), scope_text=work.scope.text, held=held)
         for plan in work.plans:
+            if plan.name in store_errors and plan.wish is not None:
+                work.account_errors[plan] = store_errors[plan.name]
             for note in plan.notes:
                 self.module.warn('Service account %r in %s: %s.' % (plan.name, work.scope.text, note))
         for plan in work.plans:
-            if plan.wish is not None and plan.wish.access_list is not None:
+            if plan.wish is not None and plan.wish.access_list is not None and plan not in work.account_errors:
                 # One more read per account that declares its access list (none for an account still to be created).
                 current = work.directory.access_list(plan.current['clientId']) if plan.current else []
                 plan_account_access(plan, current or [], plan.wish.access_list, self.own_client_id(), self.params['allow_own_account'])
@@ -189,6 +210,8 @@ class AccountSetTask(AtlasTask):
         if work.credentials_dir and ensure_credentials_dir(work.credentials_dir):
             self.result['changed'] = True
         for plan in work.plans:
+            if plan in work.account_errors:
+                continue  # its secret store could not be read: nothing is done to it
             delivery = work.deliveries.get(plan.name) or Delivery(self.client.base_url)  # a purged account delivers nothing
             work.executors[plan] = executor = PlanExecutor(self, work.directory, plan, delivery)
             try:
@@ -231,7 +254,7 @@ class AccountSetTask(AtlasTask):
     def outcome(self, work, plan):
         """(object after, action labels, credentials file): predicted in check mode, as carried out otherwise."""
         if self.check_mode:
-            if work.error:
+            if work.error or plan in work.account_errors:
                 return plan.current, ['unchanged'], None
             delivery = work.deliveries.get(plan.name)
             new_secret = 'created' in plan.labels or 'rotated' in plan.labels
@@ -240,6 +263,12 @@ class AccountSetTask(AtlasTask):
         if executor is None:  # its scope failed before this account's turn
             return plan.current, ['unchanged'], None
         return executor.after, executor.result_action, executor.delivery.written
+
+    def store_view(self, work, plan, slot, labels):
+        """Where the account's newest secret is held in its store after the run (check mode: where it would be)."""
+        if self.check_mode and ('created' in labels or 'rotated' in labels):
+            return slot.view(predicted=True)
+        return slot.view()
 
     def entry_error(self, work, plan):
         """Why this account was not (fully) done, as the `error` of its entry; None when it was."""
@@ -250,7 +279,7 @@ class AccountSetTask(AtlasTask):
                 error = work.error
         if error is None:
             return None
-        if isinstance(error, AtlasError):
+        if isinstance(error, (AtlasError, StoreError)):
             view = error.to_dict()
             return dict(status=view['status'], error_code=view['error_code'], detail=view['detail'])
         return dict(status=None, error_code='DELIVERY_FAILED' if isinstance(error, DeliveryError) else 'REFUSED', detail=str(error))
@@ -262,6 +291,9 @@ class AccountSetTask(AtlasTask):
         if after is None:
             view['secrets'] = []
         view.update(action=list(labels), credentials_file=written)
+        slot = (work.deliveries.get(plan.name) or Delivery(None)).store
+        if slot is not None and slot.held_now is not None:
+            view['secret_store'] = self.store_view(work, plan, slot, labels)
         if plan.access_plan is not None:
             view['access_list'] = [present_access_entry(entry) for entry in self.access_after(work, plan)]
         view[work.scope.option] = work.scope.id
@@ -282,19 +314,28 @@ class AccountSetTask(AtlasTask):
 
     def diff(self, work, plan, after):
         header = '%s: service account %s' % (work.scope.text, plan.name)
+        slot = (work.deliveries.get(plan.name) or Delivery(None)).store
 
-        def side(obj, access):
+        def side(obj, access, stored):
             if not obj:
                 return {}
             view = diff_view(SERVICE_ACCOUNT_FIELDS, obj)
             view['secrets'] = secrets_diff_view(oldest_first(obj.get('secrets')))
             if access is not None:
                 view['access_list'] = sorted(access_entry_key(entry) for entry in access)
+            if stored is not None:
+                view['secret_store'] = stored
             return view
         managed = plan.access_plan is not None
-        before = side(plan.current, plan.access_current if managed else None)
+        stored_before = stored_after = None
+        if slot is not None and slot.held_now is not None:
+            # The store's path and the secret id it holds, never a value.
+            stored_before = dict(path_or_name=slot.view()['path_or_name'], secret_id=slot.before_id)
+            new_secret = oldest_first((after or {}).get('secrets'))[-1:] if {'created', 'rotated'} & set(self.outcome(work, plan)[1]) else []
+            stored_after = dict(stored_before, secret_id=(new_secret[0].get('id') or '(new)') if new_secret else slot.held_now.secret_id)
+        before = side(plan.current, plan.access_current if managed else None, stored_before)
         return dict(before_header=header, after_header=header, before=before,
-                    after=side(after, self.access_after(work, plan) if managed else None))
+                    after=side(after, self.access_after(work, plan) if managed else None, stored_after))
 
     def fail_scopes(self, failed):
         """Fail naming each scope (and account) that failed, with Atlas's errorCode and detail; the result still

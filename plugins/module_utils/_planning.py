@@ -86,7 +86,7 @@ def secret_steps(client_id, secrets, now, rules, held=()):
     notes = stale_holders(secrets, now, held)
     if notes:
         rules = rules._replace(force=True)
-    plan = plan_secrets(secrets, now, rules)
+    plan = plan_secrets(secrets, now, rules, [item.secret_id for item in held or () if item.secret_id])
     if plan.need_new and rules.expires_after_hours is None:
         raise Refusal('service account %s needs a new secret (%s): set expires_after_hours'
                       % (client_id, 'force=true' if rules.force else 'none is valid long enough'))

@@ -44,18 +44,22 @@ def newest_valid(secrets, now):
     return valid[-1] if valid else None
 
 
-def plan_secrets(secrets, now, rules):
+def plan_secrets(secrets, now, rules, held_ids=()):
     """Decide (new secret needed?, ids to delete before creating, ids to delete after creating).
 
-    `secrets` oldest first. A new secret is due when forced, when none is valid, or when the newest
-    valid one expires within the rotation window. Under the cap, every expired secret goes first,
-    then the older valid ones; the newest valid one is never deleted to make room."""
+    `secrets` oldest first; `held_ids` the secrets that consumers (credentials files, secret stores) hold.
+    A new secret is due when forced, when none is valid, or when the newest valid one expires within the
+    rotation window. Under the cap, every expired secret goes first, then the older valid ones. What is
+    never deleted to make room is what consumers use: a valid secret they hold, or, when they hold none,
+    the newest valid one. (When a consumer holds an older secret, the newest one is one whose value nobody
+    has, and it goes before the held one: the consumer keeps working until the new secret reaches it.)"""
     valid = [secret for secret in secrets if is_valid(secret, now)]
     newest = valid[-1] if valid else None
     window = timedelta(hours=rules.rotate_before_hours)
     need_new = bool(rules.force or newest is None or (
         rules.rotate_before_hours > 0 and parse_time(newest['expiresAt']) - now <= window))
     expired_ids = [secret['id'] for secret in secrets if secret not in valid]
+    protected = set(secret['id'] for secret in valid if secret['id'] in set(held_ids)) or set([newest['id']] if newest else [])
     before = list(expired_ids) if rules.prune_expired else []
     after = []
     if need_new:
@@ -63,7 +67,7 @@ def plan_secrets(secrets, now, rules):
         if len(kept) >= MAX_SECRETS:
             before += [secret['id'] for secret in kept if secret['id'] in expired_ids]
             kept = [secret for secret in kept if secret['id'] not in expired_ids]
-        for victim in [secret for secret in kept if secret is not newest]:
+        for victim in [secret for secret in kept if secret['id'] not in protected]:
             if len(kept) < MAX_SECRETS:
                 break
             kept.remove(victim)

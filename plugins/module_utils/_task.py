@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ._client import AtlasApiError, AtlasError, AtlasOutcomeUnknown
 from ._errors import DeliveryError, InputError, Refusal, TaskFailure
 from ._locks import LockError, LockTimeout, NameLocks
+from ._secret_stores import StoreError
 
 
 class AtlasTask:
@@ -136,6 +137,8 @@ class AtlasTask:
             self.module.fail_json(msg=str(exc), **self.result)
         except AtlasError as exc:
             self.module.fail_atlas(self.action_text(), exc, hint=self.explain(exc), **self.failure_result())
+        except StoreError as exc:
+            self.module.fail_json(msg='%s: %s' % (self.action_text(), exc), error=exc.to_dict(), **self.failure_result())
         finally:
             if self.name_locks is not None:
                 self.name_locks.release()

@@ -52,6 +52,13 @@ options:
     type: bool
     default: false
     version_added: 1.1.0
+  concurrency:
+    description:
+      - How many access lists (O(include_access_list), O(audit)) are read at the same time, over one connection
+        pool and one rate governor that paces them to Atlas's rate limits (see O(api_rate_limit_max_wait)).
+    type: int
+    default: 8
+    version_added: 1.2.0
   audit:
     description:
       - Add an C(audit) dict of flags to every returned account and an C(audit_summary) to the result.
@@ -318,7 +325,7 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._presentation impor
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
-from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id, check_range
 
 
 class ServiceAccountInfo(AtlasTask):
@@ -335,6 +342,7 @@ class ServiceAccountInfo(AtlasTask):
     def validate(self):
         self.scope.check()
         check_client_id('client_id', self.params['client_id'])
+        check_range('concurrency', self.params['concurrency'], 1, 32)
         self.audit = audit_settings(self.params)
 
     def execute(self):
@@ -346,7 +354,9 @@ class ServiceAccountInfo(AtlasTask):
             system_managed = set(account['clientId'] for account in found) - accounts.user_managed_ids()
         read = self.audit or params['include_access_list']
         # One access-list read per account, several at once, paced by the client's rate governor like every call.
-        access_lists = self.concurrently(accounts.access_list, [account['clientId'] for account in found]) if read else [None] * len(found)
+        access_lists = [None] * len(found)
+        if read:
+            access_lists = self.concurrently(accounts.access_list, [account['clientId'] for account in found], self.params['concurrency'])
         now = self.client.server_now()
         views = [self.result_view(account, entries, now, account['clientId'] in system_managed) for account, entries in zip(found, access_lists)]
         self.result['service_accounts'] = views
@@ -389,6 +399,7 @@ def main():
         audit_expiring_hours=dict(type='int', default=EXPIRING_HOURS_DEFAULT),
         audit_unused_days=dict(type='int', default=UNUSED_DAYS_DEFAULT),
         audit_fail_on=dict(type='list', elements='str', default=[], choices=list(AUDIT_FLAGS)),
+        concurrency=dict(type='int', default=8),
     )
     module = AtlasModule(argument_spec, supports_check_mode=True, mutually_exclusive=SCOPE_RULES['mutually_exclusive'] + [('client_id', 'name')],
                          required_one_of=SCOPE_RULES['required_one_of'])

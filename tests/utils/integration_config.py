@@ -3,18 +3,37 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Turn the simulator's info file into the variables file of the integration tests.
 
-    python integration_config.py INFO_JSON OUTPUT_YML
+    python integration_config.py INFO_JSON OUTPUT_YML [OPENBAO_JSON MOTO_JSON AWS_CREDENTIALS_FILE]
 
 ansible-test passes tests/integration/integration_config.yml to every target as extra vars.
 Targets set the connection options explicitly from these (module_defaults), never from
-environment variables, so each test says which credentials it uses.
+environment variables, so each test says which credentials it uses. With the secret servers' state
+files (tests/utils/secret_servers.py), it adds their addresses and credentials too, and writes the
+AWS credentials file (profile `moto`) that the modules read from the run's HOME.
 """
 
 import json
+import os
 import sys
 
 
-def main(info_path, output_path):
+def store_variables(openbao_path, moto_path, aws_credentials_path):
+    with open(openbao_path) as f:
+        openbao = json.load(f)
+    with open(moto_path) as f:
+        moto = json.load(f)
+    fd = os.open(aws_credentials_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, 'w') as f:
+        f.write('[moto]\naws_access_key_id = %s\naws_secret_access_key = %s\n' % (moto['access_key_id'], moto['secret_access_key']))
+    return {
+        'openbao_url': openbao['url'],
+        'openbao_token': openbao['token'],
+        'moto_url': moto['url'],
+        'moto_region': moto['region'],
+    }
+
+
+def main(info_path, output_path, *stores):
     with open(info_path) as f:
         info = json.load(f)
     url = info['url'].rstrip('/')
@@ -30,6 +49,8 @@ def main(info_path, output_path):
         'atlas_public_key': admin['public_key'],
         'atlas_private_key': admin['private_key'],
     }
+    if stores:
+        variables.update(store_variables(*stores))
     # JSON is valid YAML; one key per line keeps it readable.
     with open(output_path, 'w') as f:
         f.write('---\n# Written by tests/utils/integration_config.py from the simulator of this run.\n')
@@ -39,7 +60,7 @@ def main(info_path, output_path):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 6):
         sys.stderr.write(__doc__)
         sys.exit(2)
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:]))

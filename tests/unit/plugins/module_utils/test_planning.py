@@ -58,8 +58,8 @@ ACCOUNT_TABLE = [
      [], ['unchanged'], ids(LONG)),
     ('no file: nothing', account(secrets=[LONG]), wish(secret=WEEKLY), held(None),
      [], ['unchanged'], ids(LONG)),
-    ('file holds an older secret: a new one', account(secrets=[OLD_VALID, LONG]), wish(secret=WEEKLY), held(OLD_VALID['id']),
-     [delete(OLD_VALID), ISSUE], ['rotated'], [LONG['id'], NEW]),
+    ('file holds an older secret: the unheld newest makes room', account(secrets=[OLD_VALID, LONG]), wish(secret=WEEKLY), held(OLD_VALID['id']),
+     [delete(LONG), ISSUE], ['rotated'], [OLD_VALID['id'], NEW]),
     ('file holds no secret: a new one', account(secrets=[LONG]), wish(secret=WEEKLY), held(''),
      [ISSUE], ['rotated'], [LONG['id'], NEW]),
 ]

@@ -30,6 +30,18 @@ PLAN_TABLE = [
     ('prune_expired deletes expired ones with nothing due', [EXPIRED, LONG], secret_rules(720, 0, prune_expired=True), False, ids(EXPIRED), []),
 ]
 
+# Each row: why; secrets, the ids consumers hold; new secret?, deleted before, deleted after.
+HELD_TABLE = [
+    ('a held older secret stays; the unheld newest makes room', [OLD_VALID, LONG], ids(OLD_VALID), True, ids(LONG), []),
+    ('the held newest stays; the older makes room', [OLD_VALID, SOON], ids(SOON), True, ids(OLD_VALID), []),
+    ('an expired held secret protects nothing', [EXPIRED, SOON], ids(EXPIRED), True, ids(EXPIRED), []),
+]
+
+
+@pytest.mark.parametrize('why, secrets, held_ids, need_new, before, after', HELD_TABLE, ids=[row[0] for row in HELD_TABLE])
+def test_what_consumers_hold_is_never_deleted_to_make_room(why, secrets, held_ids, need_new, before, after):
+    assert plan_secrets(secrets, NOW, secret_rules(720, 168, force=True), held_ids) == (need_new, before, after)
+
 
 @pytest.mark.parametrize('why, secrets, rules, need_new, before, after', PLAN_TABLE, ids=[row[0] for row in PLAN_TABLE])
 def test_plan_secrets(why, secrets, rules, need_new, before, after):

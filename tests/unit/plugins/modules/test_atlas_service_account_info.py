@@ -7,10 +7,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import pytest
+import responses
 
 from ansible_collections.cloudops.atlas.plugins.modules import atlas_service_account_info as module
 from ansible_collections.cloudops.atlas.tests.unit.plugins.modules.conversation import (
-    ACCESS_TOKEN, CLIENT_ID, OTHER_CLIENT_ID, ORG, PROJECT, account, page, secret, warnings_of)
+    ACCESS_TOKEN, CLIENT_ID, OTHER_CLIENT_ID, ORG, PROJECT, Atlas, account, page, secret, warnings_of)
 
 ORG_SAS = '/orgs/%s/serviceAccounts' % ORG
 PROJECT_SAS = '/groups/%s/serviceAccounts' % PROJECT
@@ -42,6 +43,14 @@ def reply_two_pages(atlas, last_name):
     atlas.reply('GET', ORG_SAS + LIST, json_body=dict(results=first_page, totalCount=501, links=[]))
     atlas.reply('GET', ORG_SAS + LIST_PAGE_2, json_body=dict(results=[account(client_id=THIRD_CLIENT_ID, name=last_name)], totalCount=501, links=[]))
 
+
+
+@pytest.fixture
+def run_module(run_module):
+    """The conversations below pin the order of calls: one access-list read at a time (TestConcurrency reads several)."""
+    def run(module_under_test, args, **kwargs):
+        return run_module(module_under_test, dict(dict(concurrency=1), **args), **kwargs)
+    return run
 
 class TestListing:
     def test_lists_an_organization_and_presents_each_account(self, atlas, run_module):
@@ -551,4 +560,24 @@ class TestAuditFailOn:
         assert result['failed'] is True
         assert fragment in result['msg']
         assert 'service_accounts' not in result
+        assert atlas.calls == []
+
+
+class TestConcurrency:
+    def test_access_lists_are_read_several_at_once_one_get_each(self, run_module):
+        with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+            atlas = Atlas(mock)
+            reply_audited(atlas)
+            reply_access_lists(atlas)
+
+            result = run_module(module, dict(org_id=ORG, audit=True, include_access_list=True, concurrency=3))
+            calls = atlas.calls
+
+        assert sorted(calls) == sorted(AUDIT_CALLS)
+        assert [len(sa['access_list']) for sa in result['service_accounts']] == [1, 0, 0]
+
+    def test_concurrency_is_bounded(self, atlas, run_module):
+        result = run_module(module, dict(org_id=ORG, concurrency=0))
+
+        assert result['failed'] is True and result['msg'] == 'concurrency must be between 1 and 32, got 0'
         assert atlas.calls == []

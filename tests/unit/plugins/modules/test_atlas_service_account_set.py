@@ -535,13 +535,15 @@ class TestFaultsFoundByTheFaultMatrix:
 
     def test_a_stale_credentials_file_gets_the_newest_secret(self, atlas, run_module, tmp_path):
         (tmp_path / 'ci-deployer.json').write_text(json.dumps(dict(client_id=CLIENT_ID, client_secret='mdb_sa_sk_old', secret_id=SOON['id'])))
+        # At the cap, the newest secret goes (nobody holds its value), not the one the file's consumers use.
         atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[SOON, LONG])))
-        atlas.reply('DELETE', '%s/%s/secrets/%s' % (ORG_SAS, CLIENT_ID, SOON['id']), status=204)
+        atlas.reply('DELETE', '%s/%s/secrets/%s' % (ORG_SAS, CLIENT_ID, LONG['id']), status=204)
         atlas.reply('POST', '%s/%s/secrets' % (ORG_SAS, CLIENT_ID), status=201, json_body=NEW)
 
         result = run_module(module, dict(org_id=ORG, credentials_dir=str(tmp_path), accounts=[org_entry()]))
 
         assert result['service_accounts'][0]['action'] == ['rotated']
+        assert [item['id'] for item in result['service_accounts'][0]['secrets']] == [SOON['id'], NEW['id']]
         assert json.loads((tmp_path / 'ci-deployer.json').read_text())['secret_id'] == NEW['id']
         assert any('not its newest valid secret %s' % LONG['id'] in warning for warning in warnings_of(result))
 

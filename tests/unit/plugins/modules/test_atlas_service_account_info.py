@@ -44,13 +44,13 @@ def reply_two_pages(atlas, last_name):
     atlas.reply('GET', ORG_SAS + LIST_PAGE_2, json_body=dict(results=[account(client_id=THIRD_CLIENT_ID, name=last_name)], totalCount=501, links=[]))
 
 
-
 @pytest.fixture
 def run_module(run_module):
     """The conversations below pin the order of calls: one access-list read at a time (TestConcurrency reads several)."""
     def run(module_under_test, args, **kwargs):
         return run_module(module_under_test, dict(dict(concurrency=1), **args), **kwargs)
     return run
+
 
 class TestListing:
     def test_lists_an_organization_and_presents_each_account(self, atlas, run_module):

@@ -24,7 +24,7 @@ from ._credentials import CredentialsFile, check_credentials_dir, check_dest, en
 from ._errors import DeliveryError, InputError, Refusal, TaskFailure
 from ._executor import PlanExecutor
 from ._fields import SERVICE_ACCOUNT_FIELDS, diff_view
-from ._planning import AccountPlan, AccountWish, plan_account_access, plan_account_set
+from ._planning import AccountPlan, AccountWish, plan_account_access, plan_account_set, plan_project_roles
 from ._presentation import present_access_entry, present_account, secrets_diff_view
 from ._scope import Scope
 from ._secret_delivery import Delivery, SecretStores
@@ -141,7 +141,23 @@ class AccountSetTask(AtlasTask):
             if entry['state'] == 'absent':
                 raise InputError('%s.access_list applies only to state=present' % option)
             access_list = normalize_access_entries(option + '.access_list', access_list)
-        return AccountWish(name, entry['description'], roles, entry['state'], secret, first_hours, access_list, entry['initial_secret']), dest
+        return AccountWish(name, entry['description'], roles, entry['state'], secret, first_hours, access_list, entry['initial_secret'],
+                           self.project_roles(scope, option, entry)), dest
+
+    def project_roles(self, scope, option, entry):
+        """accounts[].project_roles as {project id: sorted roles}; None when the assignments are not managed."""
+        assignments = entry['project_roles']
+        if assignments is None:
+            return None
+        if scope.is_project or entry['state'] == 'absent':
+            raise InputError('%s.project_roles applies only to organization accounts (org_id) with state=present' % option)
+        check_unique(option + '.project_roles[].project_id', [item['project_id'] for item in assignments])
+        wanted = {}
+        for index, item in enumerate(assignments):
+            where = '%s.project_roles[%d]' % (option, index)
+            check_hex_id(where + '.project_id', item['project_id'])
+            wanted[item['project_id']] = check_roles(where + '.roles', item['roles'], 'project', self.module.warn)
+        return wanted
 
     # -- read, plan, act ------------------------------------------------------------------------------------
 
@@ -199,10 +215,15 @@ class AccountSetTask(AtlasTask):
             for note in plan.notes:
                 self.module.warn('Service account %r in %s: %s.' % (plan.name, work.scope.text, note))
         for plan in work.plans:
-            if plan.wish is not None and plan.wish.access_list is not None and plan not in work.account_errors:
-                # One more read per account that declares its access list (none for an account still to be created).
+            if plan.wish is None or plan in work.account_errors:
+                continue
+            # One more read per account that declares its access list or its projects (none for an account still to be created).
+            if plan.wish.access_list is not None:
                 current = work.directory.access_list(plan.current['clientId']) if plan.current else []
                 plan_account_access(plan, current or [], plan.wish.access_list, self.own_client_id(), self.params['allow_own_account'])
+            if plan.wish.project_roles is not None and plan.wish.state == 'present':
+                current = work.directory.project_roles(plan.current['clientId']) if plan.current else {}
+                plan_project_roles(plan, current, plan.wish.project_roles)
 
     def carry_out(self, work):
         """The scope's plans in order. An account whose secret could not be delivered fails alone; an Atlas error
@@ -296,6 +317,8 @@ class AccountSetTask(AtlasTask):
             view['secret_store'] = self.store_view(work, plan, slot, labels)
         if plan.access_plan is not None:
             view['access_list'] = [present_access_entry(entry) for entry in self.access_after(work, plan)]
+        if plan.projects_plan is not None:
+            view['project_roles'] = [dict(project_id=project_id, roles=roles) for project_id, roles in sorted(self.projects_after(work, plan).items())]
         view[work.scope.option] = work.scope.id
         view['name'] = plan.name
         error = self.entry_error(work, plan)
@@ -312,11 +335,18 @@ class AccountSetTask(AtlasTask):
             return plan.access_current
         return access_entries_after(plan.access_current, plan.access_plan, executor.access_added)
 
+    def projects_after(self, work, plan):
+        """The account's project assignments after the run: predicted in check mode, as carried out otherwise."""
+        executor = work.executors.get(plan)
+        if self.check_mode or (executor is not None and executor.projects_done):
+            return plan.projects_plan.after
+        return plan.projects_current
+
     def diff(self, work, plan, after):
         header = '%s: service account %s' % (work.scope.text, plan.name)
         slot = (work.deliveries.get(plan.name) or Delivery(None)).store
 
-        def side(obj, access, stored):
+        def side(obj, access, stored, projects):
             if not obj:
                 return {}
             view = diff_view(SERVICE_ACCOUNT_FIELDS, obj)
@@ -325,7 +355,12 @@ class AccountSetTask(AtlasTask):
                 view['access_list'] = sorted(access_entry_key(entry) for entry in access)
             if stored is not None:
                 view['secret_store'] = stored
+            if projects is not None:
+                view['project_roles'] = dict(projects)
             return view
+        projects_before = projects_after = None
+        if plan.projects_plan is not None:
+            projects_before, projects_after = plan.projects_current, self.projects_after(work, plan)
         managed = plan.access_plan is not None
         stored_before = stored_after = None
         if slot is not None and slot.held_now is not None:
@@ -333,9 +368,9 @@ class AccountSetTask(AtlasTask):
             stored_before = dict(path_or_name=slot.view()['path_or_name'], secret_id=slot.before_id)
             new_secret = oldest_first((after or {}).get('secrets'))[-1:] if {'created', 'rotated'} & set(self.outcome(work, plan)[1]) else []
             stored_after = dict(stored_before, secret_id=(new_secret[0].get('id') or '(new)') if new_secret else slot.held_now.secret_id)
-        before = side(plan.current, plan.access_current if managed else None, stored_before)
+        before = side(plan.current, plan.access_current if managed else None, stored_before, projects_before)
         return dict(before_header=header, after_header=header, before=before,
-                    after=side(after, self.access_after(work, plan) if managed else None, stored_after))
+                    after=side(after, self.access_after(work, plan) if managed else None, stored_after, projects_after))
 
     def fail_scopes(self, failed):
         """Fail naming each scope (and account) that failed, with Atlas's errorCode and detail; the result still

@@ -13,7 +13,8 @@ it reports the plan's prediction instead."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ._planning import CREATE_ACCOUNT, DELETE_SECRET, NEW_SECRET, REMOVE_ACCOUNT, SET_ACCESS_LIST, UPDATE_ACCOUNT
+from ._planning import CREATE_ACCOUNT, DELETE_SECRET, NEW_SECRET, REMOVE_ACCOUNT, SET_ACCESS_LIST, SET_PROJECT_ROLES, UPDATE_ACCOUNT
+from ._scope import Scope
 from ._secret_delivery import SecretIssuer
 
 
@@ -41,6 +42,7 @@ class PlanExecutor:
         self.replaced_ids = []  # secrets made on the way whose value was lost, deleted and replaced
         self.access_added = []  # the entries Atlas returned for the access-list POST
         self.access_done = False
+        self.projects_done = False
         self.handlers = {
             CREATE_ACCOUNT: self.create_account,
             UPDATE_ACCOUNT: self.update_account,
@@ -48,6 +50,7 @@ class PlanExecutor:
             NEW_SECRET: self.new_secret,
             DELETE_SECRET: self.delete_secret,
             SET_ACCESS_LIST: self.set_access_list,
+            SET_PROJECT_ROLES: self.set_project_roles,
         }
 
     def run(self):
@@ -102,3 +105,14 @@ class PlanExecutor:
         client_id = step.target or self.after['clientId']  # a new account's client id is known once it exists
         self.access_added = write_access_list(self.task, self.scope, client_id, step.body)
         self.access_done = True
+
+    def set_project_roles(self, step):
+        """Invite the organization account to projects, change its roles there, remove it from others."""
+        client_id = step.target or self.after['clientId']
+        for project_id, roles in step.body.invite:
+            self.task.write('POST', Scope.project(project_id).account_path(client_id) + ':invite', dict(roles=roles))
+        for project_id, roles in step.body.update:
+            self.task.write('PATCH', Scope.project(project_id).account_path(client_id), dict(roles=roles))
+        for project_id in step.body.remove:
+            self.task.write('DELETE', Scope.project(project_id).account_path(client_id))
+        self.projects_done = True

@@ -33,7 +33,8 @@ REMOVE_ACCOUNT = 'remove_account'
 NEW_SECRET = 'new_secret'
 DELETE_SECRET = 'delete_secret'
 SET_ACCESS_LIST = 'set_access_list'
-STEP_KINDS = (CREATE_ACCOUNT, UPDATE_ACCOUNT, REMOVE_ACCOUNT, NEW_SECRET, DELETE_SECRET, SET_ACCESS_LIST)
+SET_PROJECT_ROLES = 'set_project_roles'
+STEP_KINDS = (CREATE_ACCOUNT, UPDATE_ACCOUNT, REMOVE_ACCOUNT, NEW_SECRET, DELETE_SECRET, SET_ACCESS_LIST, SET_PROJECT_ROLES)
 
 # One step of a plan: `kind` one of STEP_KINDS, `target` what it acts on (client id, (client id, secret id)),
 # `body` what it sends, `predicts` the object it is expected to return (check mode shows it).
@@ -46,9 +47,10 @@ LABEL_ORDER = ('created', 'updated', 'rotated', 'removed')
 # state 'present' or 'absent'; secret: SecretRules or None; first_secret_hours: the lifetime of the
 # secret a create makes; access_list: normalized (kind, value) pairs, or None when not managed;
 # initial_secret: False creates the account without a secret (then its first one, if `secret` asks for
-# one, comes from the secret planner).
-AccountWish = namedtuple('AccountWish', 'name description roles state secret first_secret_hours access_list initial_secret',
-                         defaults=(None, True))
+# one, comes from the secret planner); project_roles: {project id: sorted roles} of an organization account,
+# or None when its project assignments are not managed.
+AccountWish = namedtuple('AccountWish', 'name description roles state secret first_secret_hours access_list initial_secret project_roles',
+                         defaults=(None, True, None))
 
 
 class AccountPlan:
@@ -64,6 +66,8 @@ class AccountPlan:
         self.secret_plan = None
         self.access_current = None  # the access list as read, when the wish manages it
         self.access_plan = None
+        self.projects_current = None  # {project id: roles} as read, when the wish manages the project assignments
+        self.projects_plan = None
         self.notes = []  # why the plan does something the options alone do not explain
 
     @property
@@ -261,4 +265,27 @@ def plan_account_access(plan, current_entries, wanted, own_client_id=None, allow
     plan.steps.append(Step(SET_ACCESS_LIST, client_id, access, None))
     if 'created' not in plan.labels:
         plan.label('updated')
+    return plan
+
+
+# An organization account's project assignments: `invite` and `update` are (project id, roles) pairs, `remove`
+# project ids; `after` {project id: roles} once the plan ran.
+ProjectRolesPlan = namedtuple('ProjectRolesPlan', 'invite update remove after')
+
+
+def plan_project_roles(plan, current, wanted):
+    """Add the authoritative project assignments of a wished-for organization account to its plan (after its own steps).
+
+    `current` {project id: roles} as read (an account still to be created has none), `wanted` the same shape: a project
+    missing is one invite, other roles one update, a project not wanted one removal from it (the account stays in the
+    organization)."""
+    current = dict((project_id, sorted(set(roles))) for project_id, roles in (current or {}).items())
+    invite = [(project_id, roles) for project_id, roles in sorted(wanted.items()) if project_id not in current]
+    update = [(project_id, roles) for project_id, roles in sorted(wanted.items()) if project_id in current and current[project_id] != roles]
+    remove = sorted(project_id for project_id in current if project_id not in wanted)
+    plan.projects_current, plan.projects_plan = current, ProjectRolesPlan(invite, update, remove, dict(wanted))
+    if invite or update or remove:
+        plan.steps.append(Step(SET_PROJECT_ROLES, plan.current['clientId'] if plan.current else None, plan.projects_plan, None))
+        if 'created' not in plan.labels:
+            plan.label('updated')
     return plan

@@ -71,6 +71,11 @@ class ServiceAccountDirectory:
                 return None
             raise
 
+    def project_roles(self, client_id):
+        """{project id: sorted roles} of an organization account's project assignments (paginated)."""
+        path = self.scope.account_path(client_id) + '/groups'
+        return dict((item['groupId'], sorted(item.get('roles') or [])) for item in self.client.paginate(path))
+
     def account_made_since(self, name):
         """After a lost create: list again; the one account named `name` that the last listing lacked, else None."""
         known = set(account['clientId'] for account in self.listing or [])

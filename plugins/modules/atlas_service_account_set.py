@@ -99,6 +99,26 @@ options:
           - V([]) removes every entry, so the credentials work from any address.
         type: list
         elements: str
+      project_roles:
+        description:
+          - The projects an organization account (O(org_id)) is assigned to, with its project roles there;
+            authoritative when given (it is removed from the projects not listed, and stays in the organization),
+            not managed when left out.
+          - Costs one more read per existing account that declares it (its project assignments); each new project
+            is one invite, each change of roles one PATCH, each removal one DELETE.
+        type: list
+        elements: dict
+        version_added: 1.2.0
+        suboptions:
+          project_id:
+            description: ID of the project (24 lowercase hexadecimal characters); unique in the list.
+            type: str
+            required: true
+          roles:
+            description: Project roles (C(GROUP_*)) of the account in that project, compared as a set.
+            type: list
+            elements: str
+            required: true
       secret:
         description:
           - Keep the account supplied with a secret valid beyond the rotation window, with the rules of
@@ -414,6 +434,12 @@ service_accounts:
       description: The file this run wrote the account's new credentials to, else null.
       type: str
       sample: /etc/atlas/shop/shop-backend.json
+    project_roles:
+      description: The account's project assignments after the run, sorted, when O(accounts[].project_roles) manages them.
+      type: list
+      elements: dict
+      returned: when O(accounts[].project_roles) is given
+      sample: [{project_id: 6a0b1c2d3e4f5a6b7c8d9e0f, roles: [GROUP_READ_ONLY]}]
     secret_store:
       description:
         - Where the account's newest secret is held in its secret store after the run (in check mode, where it
@@ -488,6 +514,10 @@ def account_spec():
         secret_expires_after_hours=dict(type='int', no_log=False),
         initial_secret=dict(type='bool', default=True, no_log=False),
         access_list=dict(type='list', elements='str'),
+        project_roles=dict(type='list', elements='dict', options=dict(
+            project_id=dict(type='str', required=True),
+            roles=dict(type='list', elements='str', required=True),
+        )),
         secret=dict(type='dict', no_log=False, options=dict(
             expires_after_hours=dict(type='int', default=720, no_log=False),
             rotate_before_hours=dict(type='int', default=168, no_log=False),

@@ -14,7 +14,7 @@ import pytest
 from ansible_collections.cloudops.atlas.plugins.module_utils._access_lists import normalize_access_entries
 from ansible_collections.cloudops.atlas.plugins.module_utils._errors import Refusal
 from ansible_collections.cloudops.atlas.plugins.module_utils._planning import (
-    plan_account, plan_account_access, plan_account_secrets, plan_account_set, plan_secret_deletions)
+    plan_account, plan_account_access, plan_account_secrets, plan_account_set, plan_project_roles, plan_secret_deletions)
 from ansible_collections.cloudops.atlas.plugins.module_utils._secrets import HeldSecret, secret_rules
 from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.planner_data import (
     CLIENT_ID, EXPIRED, LONG, NOW, OLD_VALID, OWN, SOON, WEEKLY, account, ids, steps_of, wish)
@@ -191,3 +191,26 @@ class TestAccessListSteps:
         plan = plan_account(account(secrets=[SOON]), wish(secret=WEEKLY), NOW)
         plan_account_access(plan, [], normalize_access_entries('access_list', ['192.0.2.1']))
         assert plan.result_action == ['updated', 'rotated']
+
+
+P1, P2, P3 = '6a0b1c2d3e4f5a6b7c8d9e01', '6a0b1c2d3e4f5a6b7c8d9e02', '6a0b1c2d3e4f5a6b7c8d9e03'
+# Each row: why; current {project: roles}, wanted; invites, updates, removals, labels.
+PROJECTS_TABLE = [
+    ('as wished: no step', {P1: ['GROUP_READ_ONLY']}, {P1: ['GROUP_READ_ONLY']}, [], [], [], ['unchanged']),
+    ('a new project is one invite', {}, {P1: ['GROUP_OWNER']}, [(P1, ['GROUP_OWNER'])], [], [], ['updated']),
+    ('other roles are one update', {P1: ['GROUP_READ_ONLY']}, {P1: ['GROUP_OWNER']}, [], [(P1, ['GROUP_OWNER'])], [], ['updated']),
+    ('a project not wanted is left', {P1: ['GROUP_READ_ONLY'], P3: ['GROUP_OWNER']}, {P1: ['GROUP_READ_ONLY'], P2: ['GROUP_READ_ONLY']},
+     [(P2, ['GROUP_READ_ONLY'])], [], [P3], ['updated']),
+]
+
+
+@pytest.mark.parametrize('why, current, wanted, invite, update, remove, labels', PROJECTS_TABLE, ids=[row[0] for row in PROJECTS_TABLE])
+def test_plan_project_roles(why, current, wanted, invite, update, remove, labels):
+    plan = plan_project_roles(plan_account(account(), wish(description=None, roles=None), NOW), current, wanted)
+    assert (plan.projects_plan.invite, plan.projects_plan.update, plan.projects_plan.remove) == (invite, update, remove)
+    assert plan.result_action == labels and plan.projects_plan.after == wanted
+
+
+def test_a_new_account_is_assigned_after_its_create():
+    plan = plan_project_roles(plan_account(None, wish(), NOW), {}, {P1: ['GROUP_READ_ONLY']})
+    assert steps_of(plan) == [('create_account', 'app'), ('set_project_roles', None)] and plan.result_action == ['created']

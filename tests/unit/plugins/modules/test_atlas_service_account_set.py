@@ -24,6 +24,7 @@ ORG_SAS = '/orgs/%s/serviceAccounts' % ORG
 PROJECT_SAS = '/groups/%s/serviceAccounts' % PROJECT
 PROJECT_2 = '6a0b1c2d3e4f5a6b7c8d9e1f'
 PROJECT_2_SAS = '/groups/%s/serviceAccounts' % PROJECT_2
+THIRD_PROJECT = '6a0b1c2d3e4f5a6b7c8d9e2f'
 LIST = '?itemsPerPage=500&pageNum=1'
 THIRD_CLIENT_ID = 'mdb_sa_id_fedcba9876543210fedcba98'
 OWN_CLIENT_ID = 'mdb_sa_id_65f1a00000000000000000aa'
@@ -570,3 +571,42 @@ class TestFaultsFoundByTheFaultMatrix:
 
         assert again['service_accounts'][0]['action'] == ['rotated']
         assert json.loads((tmp_path / 'ci-deployer.json').read_text())['secret_id'] == NEW['id']
+
+
+class TestProjectRoles:
+    ASSIGNMENTS = '/orgs/%s/serviceAccounts/%s/groups' % (ORG, CLIENT_ID)
+
+    def test_an_organization_account_is_invited_updated_and_removed_to_match(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[LONG])))
+        atlas.reply('GET', self.ASSIGNMENTS + LIST, json_body=page(dict(groupId=PROJECT, roles=['GROUP_READ_ONLY']),
+                                                                  dict(groupId=THIRD_PROJECT, roles=['GROUP_OWNER'])))
+        atlas.reply('POST', '/groups/%s/serviceAccounts/%s:invite' % (PROJECT_2, CLIENT_ID), status=200,
+                    json_body=dict(roles=['GROUP_READ_ONLY']), match_body=dict(roles=['GROUP_READ_ONLY']))
+        atlas.reply('PATCH', '/groups/%s/serviceAccounts/%s' % (PROJECT, CLIENT_ID), json_body=dict(roles=['GROUP_OWNER']),
+                    match_body=dict(roles=['GROUP_OWNER']))
+        atlas.reply('DELETE', '/groups/%s/serviceAccounts/%s' % (THIRD_PROJECT, CLIENT_ID), status=204)
+
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry(project_roles=[
+            dict(project_id=PROJECT, roles=['GROUP_OWNER']), dict(project_id=PROJECT_2, roles=['GROUP_READ_ONLY'])])]))
+
+        assert result['changed'] is True
+        entry = result['service_accounts'][0]
+        assert entry['action'] == ['updated']
+        assert entry['project_roles'] == [dict(project_id=PROJECT, roles=['GROUP_OWNER']), dict(project_id=PROJECT_2, roles=['GROUP_READ_ONLY'])]
+        assert result['diff'][0]['before']['project_roles'] == {PROJECT: ['GROUP_READ_ONLY'], THIRD_PROJECT: ['GROUP_OWNER']}
+
+    def test_as_wished_it_is_one_more_read_and_no_write(self, atlas, run_module):
+        atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[LONG])))
+        atlas.reply('GET', self.ASSIGNMENTS + LIST, json_body=page(dict(groupId=PROJECT, roles=['GROUP_READ_ONLY'])))
+
+        result = run_module(module, dict(org_id=ORG, accounts=[org_entry(project_roles=[dict(project_id=PROJECT, roles=['GROUP_READ_ONLY'])])]))
+
+        assert result['changed'] is False and len(atlas.calls) == 2
+
+    def test_project_roles_are_for_organization_accounts_and_project_roles_only(self, atlas, run_module):
+        in_project = run_module(module, dict(project_id=PROJECT, accounts=[project_entry(project_roles=[dict(project_id=PROJECT, roles=['GROUP_OWNER'])])]))
+        org_role = run_module(module, dict(org_id=ORG, accounts=[org_entry(project_roles=[dict(project_id=PROJECT, roles=['ORG_OWNER'])])]))
+
+        assert in_project['msg'] == 'accounts[0].project_roles applies only to organization accounts (org_id) with state=present'
+        assert org_role['msg'].startswith('accounts[0].project_roles[0].roles: ORG_OWNER is not a project role')
+        assert atlas.calls == []

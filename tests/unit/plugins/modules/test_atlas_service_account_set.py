@@ -578,8 +578,8 @@ class TestProjectRoles:
 
     def test_an_organization_account_is_invited_updated_and_removed_to_match(self, atlas, run_module):
         atlas.reply('GET', ORG_SAS + LIST, json_body=page(account(secrets=[LONG])))
-        atlas.reply('GET', self.ASSIGNMENTS + LIST, json_body=page(dict(groupId=PROJECT, roles=['GROUP_READ_ONLY']),
-                                                                  dict(groupId=THIRD_PROJECT, roles=['GROUP_OWNER'])))
+        current = page(dict(groupId=PROJECT, roles=['GROUP_READ_ONLY']), dict(groupId=THIRD_PROJECT, roles=['GROUP_OWNER']))
+        atlas.reply('GET', self.ASSIGNMENTS + LIST, json_body=current)
         atlas.reply('POST', '/groups/%s/serviceAccounts/%s:invite' % (PROJECT_2, CLIENT_ID), status=200,
                     json_body=dict(roles=['GROUP_READ_ONLY']), match_body=dict(roles=['GROUP_READ_ONLY']))
         atlas.reply('PATCH', '/groups/%s/serviceAccounts/%s' % (PROJECT, CLIENT_ID), json_body=dict(roles=['GROUP_OWNER']),

@@ -25,6 +25,7 @@ not_applicable() {
     case "$1" in
         units) has_files tests/unit 'test_*.py' || echo "no unit tests (tests/unit/**/test_*.py) yet" ;;
         simulator-tests) has_files tests/simulator_tests 'test_*.py' || echo "no simulator tests (tests/simulator_tests/test_*.py) yet" ;;
+        secret-stores) has_files tests/secret_stores 'test_*.py' || echo "no secret store tests (tests/secret_stores/test_*.py) yet" ;;
         fuzz) [ -f tests/simulator/fuzz/run_fuzz.py ] || echo "no fuzz runner (tests/simulator/fuzz/run_fuzz.py) yet" ;;
         integration)
             if [ -z "$(find tests/integration/targets -mindepth 1 -maxdepth 1 -type d -print -quit 2>/dev/null)" ]; then
@@ -42,7 +43,7 @@ not_applicable() {
 }
 
 # cores (the older ansible-cores, several minutes) runs last, so the quick steps report first.
-steps=(sanity units simulator-tests fuzz integration runner chaos lint molecule docs-lint docs changelog-lint build import-check ee cores)
+steps=(sanity units simulator-tests secret-stores fuzz integration runner chaos lint molecule docs-lint docs changelog-lint build import-check ee cores)
 # Make variables of a step: the chaos step is the short seeded run (`make chaos` alone runs 20 iterations).
 step_args() {
     case "$1" in

@@ -26,3 +26,18 @@ def basic_header(user, password):
 def wire(mock):
     """The conversation so far as (method, full URL) pairs."""
     return [(call.request.method, call.request.url) for call in mock.calls]
+
+
+class FakeClock:
+    """A monotonic clock and a sleep for tests: a sleep is recorded and moves the clock on, without waiting."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -13,7 +13,7 @@ import responses
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._auth import AccessTokenAuth
 from ansible_collections.cloudops.atlas.plugins.module_utils._client import AtlasClient
-from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.atlas_wire import BASE
+from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.atlas_wire import BASE, FakeClock
 
 
 @pytest.fixture(autouse=True)
@@ -29,21 +29,6 @@ def atlas():
     """The mocked Atlas: every registered reply must be consumed, unexpected calls fail."""
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
         yield mock
-
-
-class FakeClock:
-    """The client's monotonic clock and sleep: a sleep is recorded and moves the clock on, without waiting."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

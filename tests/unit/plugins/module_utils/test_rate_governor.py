@@ -15,6 +15,7 @@ import pytest
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._rate_governor import (
     RateGovernor, RateLimitWaitExceeded, parse_endpoint_sets, template_pattern)
+from ansible_collections.cloudops.atlas.tests.unit.plugins.module_utils.atlas_wire import FakeClock
 
 ORG = '65f1a0000000000000000001'
 ORG_PATH = '/api/atlas/v2/orgs/%s/serviceAccounts' % ORG
@@ -22,19 +23,6 @@ ORG_PATH = '/api/atlas/v2/orgs/%s/serviceAccounts' % ORG
 
 def project_path(index):
     return '/api/atlas/v2/groups/65f1a00000000000000000%02d/serviceAccounts' % index
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 class AtlasBucket:

@@ -614,6 +614,8 @@ def violation(invariant, detail, key=None):
 
 # -- failures ---------------------------------------------------------------------------------------------------
 
+# The rate governor's message when waiting for a refill would pass api_rate_limit_max_wait (RATE_LIMIT_WAIT_BUDGET).
+WAIT_BUDGET = re.compile(r"left no token, and waiting \d+ s more for its next refill would pass the run's wait budget")
 GAVE_UP = re.compile(r'\(gave up after (\d+) attempts\)')
 CONNECTION = re.compile(r'cannot connect to|no response from .* within|timed out connecting')
 # A create whose outcome stays unknown after the module's one re-read and one more create (never retried blindly).
@@ -626,6 +628,8 @@ def classify_message(part):
     no exhausted budget."""
     code = re.search(r'\[([A-Z_]+)\]', part)
     code = code.group(1) if code else None
+    if code is None and WAIT_BUDGET.search(part):
+        code = 'RATE_LIMIT_WAIT_BUDGET'  # its message carries no [errorCode] (its `error` dict does)
     # The legacy code, the Admin API's token buckets, and the rate governor's wait budget (api_rate_limit_max_wait).
     if code in ('RATE_LIMITED', 'RATE_LIMITED_TOKEN_BUCKET', 'RATE_LIMIT_WAIT_BUDGET'):
         return 'rate limit'

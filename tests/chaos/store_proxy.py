@@ -58,6 +58,7 @@ class StoreProxy:
         self._log = []  # dicts: seq, method, kind (read/write/other), location, status, fault, forwarded
         self._seq = 0
         self._fault_ids = 0
+        self._values = set()  # every client_secret a write carried (for the log checks; never logged)
         self._local = threading.local()
         self._server = None
         self._thread = None
@@ -108,6 +109,20 @@ class StoreProxy:
     def log_since(self, mark=0):
         with self._lock:
             return [dict(entry) for entry in self._log if entry['seq'] > mark]
+
+    def values_written(self):
+        """Every client_secret that a write sent through the proxy carried (whether or not it was applied)."""
+        with self._lock:
+            return set(self._values)
+
+    def note_values(self, body):
+        try:
+            data = (json.loads(body or b'{}').get('data') or {})
+        except (ValueError, AttributeError):
+            return
+        if isinstance(data, dict) and data.get('client_secret'):
+            with self._lock:
+                self._values.add(str(data['client_secret']))
 
     # -- the work of a request ------------------------------------------------------------------------
 
@@ -204,6 +219,8 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length else None
         kind, location = owner.classify(method, self.path)
+        if kind == 'write':
+            owner.note_values(body)
         fault = owner.take_fault(kind, location)
         entry = dict(method=method, kind=kind, location=location, fault=fault, status=None, forwarded=False)
         if fault in ('write-refused', 'read-down'):

@@ -1114,10 +1114,18 @@ class Runner:
         with open(log_path, 'w') as log:
             process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        env=self.env(results_path), cwd=self.workdir)
-            revocation = None
-            if revoke_after:
-                revocation = self.revoke_mid_run(process, mark, revoke_after)
-            rc = process.wait()
+            try:
+                revocation = None
+                if revoke_after:
+                    revocation = self.revoke_mid_run(process, mark, revoke_after)
+                rc = process.wait()
+            except BaseException:  # Ctrl-C, SIGTERM: the playbook goes too, before the servers are stopped
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                raise
         seconds = round(time.monotonic() - began, 1)
         self.settle(mark)
         stats, failures, warnings = read_run(results_path)

@@ -1358,11 +1358,13 @@ def figures_line(args, report):
     violations = [item for item in report['violations'] if not item.get('known')]
     known = collections.Counter(item['known'] for item in report['violations'] if item.get('known'))
     rerun = [run for run in report['runs'] if run['label'] == 'rerun']
-    rerun_text = ('rerun changed=%s, %s reads for %d projects%s' % (
-        rerun[0]['changed'], rerun[0].get('reads'), args.projects,
-        ', %s store reads and %s store writes for %d accounts' % (rerun[0]['store_reads'], rerun[0]['store_writes'], args.projects * args.accounts)
-        if 'store_reads' in rerun[0] else '')
-                  if rerun else 'no rerun')
+    rerun_text = 'no rerun'
+    if rerun:
+        store_text = ''
+        if 'store_reads' in rerun[0]:
+            store_text = ', %s store reads and %s store writes for %d accounts' % (
+                rerun[0]['store_reads'], rerun[0]['store_writes'], args.projects * args.accounts)
+        rerun_text = 'rerun changed=%s, %s reads for %d projects%s' % (rerun[0]['changed'], rerun[0].get('reads'), args.projects, store_text)
     return ('chaos: seed %d, %d iterations x %d projects x %d accounts; faults injected %d (%s), %d requests hit; '
             'runs failed %d of %d (%s); %s; invariant violations %d%s; %.0f s' % (
                 args.seed, args.iterations, args.projects, args.accounts, sum(injected.values()),

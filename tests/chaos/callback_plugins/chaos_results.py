@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Task results for tests/chaos/chaos.py (the json callback is in ansible.posix, not a dependency of this
 collection). Enabled by the chaos run only; writes the stats and every task result's status, message,
-error and warnings as JSON to the file named by CHAOS_RESULTS_FILE when the playbook ends."""
+error and warnings, and of each account in its service_accounts the name, project, client id, action, error
+and secret store (never a secret), as JSON to the file named by CHAOS_RESULTS_FILE when the playbook ends."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -14,8 +15,9 @@ name: chaos_results
 type: aggregate
 short_description: Task results of the cloudops.atlas chaos run
 description:
-  - Writes the play stats and the status, message, error and warnings of every task result as JSON to
-    the file named by E(CHAOS_RESULTS_FILE).
+  - Writes the play stats and the status, message, error and warnings of every task result, and the name,
+    project, client id, action, error and secret store of each account it reports, as JSON to the file named
+    by E(CHAOS_RESULTS_FILE).
 requirements:
   - enabled in C(ANSIBLE_CALLBACKS_ENABLED)
 '''
@@ -40,7 +42,13 @@ class CallbackModule(CallbackBase):
         data = result._result  # pylint: disable=protected-access
         self.results.append(dict(task=result._task.get_name(), status=status,  # pylint: disable=protected-access
                                  changed=bool(data.get('changed')), msg=data.get('msg'), error=data.get('error'),
-                                 warnings=[str(warning) for warning in data.get('warnings') or []]))
+                                 warnings=[str(warning) for warning in data.get('warnings') or []],
+                                 accounts=[self._account(item) for item in data.get('service_accounts') or [] if isinstance(item, dict)]))
+
+    @staticmethod
+    def _account(item):
+        """What the chaos run judges of one account (its secrets, which may hold values, are left out)."""
+        return dict((key, item.get(key)) for key in ('project_id', 'org_id', 'name', 'client_id', 'action', 'error', 'secret_store'))
 
     def v2_runner_on_ok(self, result):
         self._record('ok', result)

@@ -360,7 +360,7 @@ class AtlasClient:
         try:
             return governor.acquire(method, path)
         except RateLimitWaitExceeded as exc:
-            raise AtlasRateLimitWait('%s %s: %s' % (method, path, exc))
+            raise AtlasRateLimitWait('[%s] %s %s: %s' % (AtlasRateLimitWait.error_code, method, path, exc))
 
     def _send(self, method, url, retry_lost_post=False, governed=True, **kwargs):
         """Send with bounded retries; return (response, attempts) or raise a connection error.

@@ -94,8 +94,9 @@ class CredentialsFile:
                 document = json.load(handle)
             secret_id = str(document.get('secret_id') or '') if document.get('client_secret') else ''
         except (IOError, OSError, ValueError, AttributeError):
-            secret_id = ''
-        return HeldSecret(secret_id, self.holder)
+            document, secret_id = None, ''
+        # The document goes with it: a store that holds an older secret can be given this one (see _planning).
+        return HeldSecret(secret_id, self.holder, document if secret_id else None)
 
     def deliver(self, credentials):
         """Write the credentials (client_id, client_secret, secret_id, expires_at, api_base_url)."""

@@ -13,7 +13,8 @@ it reports the plan's prediction instead."""
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ._planning import CREATE_ACCOUNT, DELETE_SECRET, NEW_SECRET, REMOVE_ACCOUNT, SET_ACCESS_LIST, SET_PROJECT_ROLES, UPDATE_ACCOUNT
+from ._planning import (
+    CREATE_ACCOUNT, DELETE_SECRET, DELIVER_SECRET, NEW_SECRET, REMOVE_ACCOUNT, SET_ACCESS_LIST, SET_PROJECT_ROLES, UPDATE_ACCOUNT)
 from ._scope import Scope
 from ._secret_delivery import SecretIssuer
 
@@ -51,6 +52,7 @@ class PlanExecutor:
             DELETE_SECRET: self.delete_secret,
             SET_ACCESS_LIST: self.set_access_list,
             SET_PROJECT_ROLES: self.set_project_roles,
+            DELIVER_SECRET: self.deliver_secret,
         }
 
     def run(self):
@@ -95,6 +97,10 @@ class PlanExecutor:
         self.issued, replaced = self.issuer.new_secret(client_id, step.body['secretExpiresAfterHours'], known, self.delivery)
         self.replaced_ids += replaced
         self.after['secrets'] = (self.after.get('secrets') or []) + [self.issued]
+
+    def deliver_secret(self, step):
+        """A consumer holds an older secret while another holds the newest with its value: give it that one."""
+        self.delivery.redeliver(step.body)
 
     def delete_secret(self, step):
         client_id, secret_id = step.target

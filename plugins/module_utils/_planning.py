@@ -23,7 +23,7 @@ from datetime import timedelta
 from ._access_lists import guard_own_access_list, plan_access_list
 from ._errors import Refusal
 from ._fields import SERVICE_ACCOUNT_FIELDS, api_body, field_changes
-from ._secrets import SecretPlan, is_valid, plan_secrets, predict_secret, secrets_after, stale_holders
+from ._secrets import SecretPlan, is_valid, plan_secrets, predict_secret, redelivery_source, secrets_after, stale_holders
 from ._time import format_time, oldest_first, parse_time
 
 # The kinds of step a plan is made of; _executor carries out each kind with the handler its table names.
@@ -34,7 +34,8 @@ NEW_SECRET = 'new_secret'
 DELETE_SECRET = 'delete_secret'
 SET_ACCESS_LIST = 'set_access_list'
 SET_PROJECT_ROLES = 'set_project_roles'
-STEP_KINDS = (CREATE_ACCOUNT, UPDATE_ACCOUNT, REMOVE_ACCOUNT, NEW_SECRET, DELETE_SECRET, SET_ACCESS_LIST, SET_PROJECT_ROLES)
+DELIVER_SECRET = 'deliver_secret'
+STEP_KINDS = (CREATE_ACCOUNT, UPDATE_ACCOUNT, REMOVE_ACCOUNT, NEW_SECRET, DELETE_SECRET, SET_ACCESS_LIST, SET_PROJECT_ROLES, DELIVER_SECRET)
 
 # One step of a plan: `kind` one of STEP_KINDS, `target` what it acts on (client id, (client id, secret id)),
 # `body` what it sends, `predicts` the object it is expected to return (check mode shows it).
@@ -86,15 +87,24 @@ class AccountPlan:
 def secret_steps(client_id, secrets, now, rules, held=()):
     """The secret plan of one account and its steps: deletions to make room, the new secret, revocations.
 
-    `held`: HeldSecret of each consumer; one that does not hold the newest valid secret forces a new one."""
+    `held`: HeldSecret of each consumer. One that does not hold the newest valid secret gets it from a consumer
+    that holds it with its value (a credentials file: a deliver_secret step, no Atlas call) or, when none can
+    give it, a new secret; a rotation that is due anyway serves every consumer at once."""
+    held_ids = [item.secret_id for item in held or () if item.secret_id]
+    plan = plan_secrets(secrets, now, rules, held_ids)
     notes = stale_holders(secrets, now, held)
-    if notes:
-        rules = rules._replace(force=True)
-    plan = plan_secrets(secrets, now, rules, [item.secret_id for item in held or () if item.secret_id])
+    steps = []
+    if notes and not plan.need_new:
+        source = redelivery_source(secrets, now, held)
+        if source is not None:
+            notes = [note.replace('so it gets a new secret', 'so it gets that one from %s' % source.holder) for note in notes]
+            steps.append(Step(DELIVER_SECRET, client_id, source.credentials, None))
+        else:
+            plan = plan_secrets(secrets, now, rules._replace(force=True), held_ids)
     if plan.need_new and rules.expires_after_hours is None:
         raise Refusal('service account %s needs a new secret (%s): set expires_after_hours'
                       % (client_id, 'force=true' if rules.force else 'none is valid long enough'))
-    steps = [Step(DELETE_SECRET, (client_id, secret_id), None, None) for secret_id in plan.delete_before]
+    steps = [Step(DELETE_SECRET, (client_id, secret_id), None, None) for secret_id in plan.delete_before] + steps
     if plan.need_new:
         steps.append(Step(NEW_SECRET, client_id, dict(secretExpiresAfterHours=rules.expires_after_hours),
                           predict_secret(now, rules.expires_after_hours)))

@@ -122,6 +122,11 @@ class Delivery:
         if self.store:
             self.stored = self.store.deliver(credentials)
 
+    def redeliver(self, credentials):
+        """Give the destinations that hold another secret the one in `credentials` (read from a credentials file)."""
+        if self.store and self.store.held_now.secret_id != credentials.get('secret_id'):
+            self.stored = self.store.deliver(dict(credentials, org_id=self.org_id, project_id=self.project_id))
+
     def where(self):
         """The destinations, for messages."""
         return ' and '.join(str(place) for place in (self.file, self.store and self.store.store.describe(self.store.location)) if place)

@@ -26,8 +26,9 @@ SecretRules = namedtuple('SecretRules', 'expires_after_hours rotate_before_hours
 # delete_after: ids revoked once the new secret exists.
 SecretPlan = namedtuple('SecretPlan', 'need_new delete_before delete_after')
 # What a consumer of the account's secrets holds: `secret_id` None when there is no consumer to judge (no file),
-# '' when it holds no usable secret; `holder` names it in notes ("its credentials file /path").
-HeldSecret = namedtuple('HeldSecret', 'secret_id holder')
+# '' when it holds no usable secret; `holder` names it in notes ("its credentials file /path"); `credentials` the
+# document with the secret's value when the consumer can give it back (a credentials file), else None.
+HeldSecret = namedtuple('HeldSecret', 'secret_id holder credentials', defaults=(None,))
 
 
 def secret_rules(expires_after_hours, rotate_before_hours=0, force=False, revoke_previous=False, prune_expired=False):
@@ -67,11 +68,15 @@ def plan_secrets(secrets, now, rules, held_ids=()):
         if len(kept) >= MAX_SECRETS:
             before += [secret['id'] for secret in kept if secret['id'] in expired_ids]
             kept = [secret for secret in kept if secret['id'] not in expired_ids]
-        for victim in [secret for secret in kept if secret['id'] not in protected]:
+        # Unprotected first; if consumers hold every secret there is (two consumers on two secrets), the older held
+        # one makes room rather than no secret being made at all: the newest held one stays.
+        newest_held = [secret for secret in kept if secret['id'] in protected][-1:]
+        for victim in [secret for secret in kept if secret['id'] not in protected] + [secret for secret in kept if secret not in newest_held]:
             if len(kept) < MAX_SECRETS:
                 break
-            kept.remove(victim)
-            before.append(victim['id'])
+            if victim in kept:
+                kept.remove(victim)
+                before.append(victim['id'])
         if rules.revoke_previous:
             after = [secret['id'] for secret in kept]
     return SecretPlan(need_new, before, after)
@@ -90,6 +95,16 @@ def stale_holders(secrets, now, held):
     return ['%s holds %s, not its newest valid secret %s, so it gets a new secret'
             % (item.holder, 'secret %s' % item.secret_id if item.secret_id else 'no secret', newest['id'])
             for item in held or () if item.secret_id is not None and item.secret_id != newest['id']]
+
+
+def redelivery_source(secrets, now, held):
+    """The consumer that holds the account's newest valid secret with its value (a credentials file), from which a
+    consumer that holds an older secret can be given that one, without a new secret; None when there is none."""
+    newest = newest_valid(secrets, now)
+    for item in held or ():
+        if newest is not None and item.secret_id == newest['id'] and item.credentials:
+            return item
+    return None
 
 
 def predict_secret(now, expires_after_hours):

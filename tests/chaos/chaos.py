@@ -164,21 +164,17 @@ CLOCK_MARGIN_HOURS = 2
 
 # Bugs reported and not fixed yet: a violation that matches one is counted as a known failure, shown
 # in the figures, and does not fail the run. Each entry: (id, invariant, regex on the violation's
-# detail, what it is). B7 (found by the store faults) is reported; an account stuck in it is healed
-# after the run that met it (Checker.heal_stuck_stores), as an operator would, so that later runs test something.
-KNOWN_FAILURES = (
-    ('B7', 'failure-reason', r'\[SERVICE_ACCOUNT_MAX_SECRETS_REACHED\]',
-     'a store write that failed at a rotation leaves the file with the new secret and the store with the previous one, both '
-     'valid; the next run rotates for the stale store but deletes neither held secret, and Atlas refuses the third'),
-    ('B7', 'clean-rerun', r'\[SERVICE_ACCOUNT_MAX_SECRETS_REACHED\]', 'the same, met by the counted rerun'),
-)
+# detail, what it is). None now.
+KNOWN_FAILURES = ()
 # Found by the chaos run and fixed since (tests/chaos/repro.py still replays each one):
 #   B1 HTTP 500 was never retried, not even on a GET;
 #   B2 a secret DELETE whose response was lost was retried, got 404 and failed the run;
 #   B3 a token minted by the run and revoked mid-run was not renewed;
 #   B4 a secret whose value never reached its credentials file was never replaced;
 #   B5 a create that timed out before Atlas applied it was sent again (a duplicate account);
-#   B6 atlas_service_account_set crashed while reporting an account whose create had failed.
+#   B6 atlas_service_account_set crashed while reporting an account whose create had failed;
+#   B7 a store write that failed at a rotation left the file with the new secret and the store with the previous
+#      one; the next run protected both and Atlas refused a third (the store now gets the file's secret).
 
 
 env_int = bench.env_int
@@ -788,32 +784,6 @@ class Checker:
                         healed.append(dict(project_id=project_id, name=name, deleted=account['clientId'], kept=keep, status=status))
         return healed
 
-    def heal_stuck_stores(self, state, failures):
-        """B7: after a run refused with SERVICE_ACCOUNT_MAX_SECRETS_REACHED, an account whose credentials file holds its
-        newest secret while its store holds an older valid one gets the file's credentials copied into the store by hand
-        (the account cannot rotate until the older secret expires, and the clock never moves past a held secret)."""
-        refused = set(client_id for failure in failures for client_id in re.findall(
-            r'\[SERVICE_ACCOUNT_MAX_SECRETS_REACHED\] Service account (\S+) already has', str(failure.get('msg') or '')))
-        if self.store is None or not refused:
-            return []
-        healed = []
-        now = parse_time(state['now'])
-        for account, current in wished_accounts(state, self.wishes):
-            if current['clientId'] not in refused:
-                continue
-            valid = [secret for secret in current['secrets'] if parse_time(secret['expiresAt']) > now]
-            if len(current['secrets']) < 2 or not valid:
-                continue
-            newest = max(valid, key=lambda secret: secret['expiresAt'])
-            document = read_file(self.wishes.file(account)) or {}
-            stored = self.store.held_id(account['project_id'], account['name'])
-            if document.get('secret_id') == newest['id'] and document.get('client_id') == current['clientId'] and stored != newest['id']:
-                keys = ('client_id', 'client_secret', 'secret_id', 'expires_at', 'api_base_url')
-                version = self.store.put(account['project_id'], account['name'], dict((key, document.get(key) or '') for key in keys))
-                healed.append(dict(project_id=account['project_id'], name=account['name'], secret_id=newest['id'], replaced=stored,
-                                   version=version))
-        return healed
-
     def check_converged(self, state, iteration):
         """Every wished account exists (once: duplicates are their own invariant) and has its file, and its store holds
         its newest valid secret, valid beyond the rotation window."""
@@ -868,8 +838,6 @@ def violation(invariant, detail, key=None):
 
 # -- failures ---------------------------------------------------------------------------------------------------
 
-# The rate governor's message when waiting for a refill would pass api_rate_limit_max_wait (RATE_LIMIT_WAIT_BUDGET).
-WAIT_BUDGET = re.compile(r"left no token, and waiting \d+ s more for its next refill would pass the run's wait budget")
 GAVE_UP = re.compile(r'\(gave up after (\d+) attempts\)')
 CONNECTION = re.compile(r'cannot connect to|no response from .* within|timed out connecting')
 # A create whose outcome stays unknown after the module's one re-read and one more create (never retried blindly).
@@ -882,8 +850,6 @@ def classify_message(part):
     no exhausted budget."""
     code = re.search(r'\[([A-Z_]+)\]', part)
     code = code.group(1) if code else None
-    if code is None and WAIT_BUDGET.search(part):
-        code = 'RATE_LIMIT_WAIT_BUDGET'  # its message carries no [errorCode] (its `error` dict does)
     # The legacy code, the Admin API's token buckets, and the rate governor's wait budget (api_rate_limit_max_wait).
     if code in ('RATE_LIMITED', 'RATE_LIMITED_TOKEN_BUCKET', 'RATE_LIMIT_WAIT_BUDGET'):
         return 'rate limit'
@@ -1261,8 +1227,7 @@ def chaos(args, rng, sim, workdir, store=None):
     final = max(args.iterations, 1)
     # Converge until a run succeeds (a duplicate healed after a failed one leaves work for the next), then count the rerun.
     for label, counted in (('converge', False), ('converge-2', False), ('converge-3', False), ('rerun', True)):
-        if label.startswith('converge-') and report['runs'][-1]['rc'] == 0 and not report['runs'][-1]['healed_duplicates'] \
-                and not report['runs'][-1]['healed_stores']:
+        if label.startswith('converge-') and report['runs'][-1]['rc'] == 0 and not report['runs'][-1]['healed_duplicates']:
             continue
         run = runner.run(label, final)
         record = iteration_record(args, final, Plan(), None, None, run, [], checker, sim, wishes, label=label)
@@ -1306,15 +1271,13 @@ def note_violations(report, record):
 
 def show(record, faults, new):
     again = len(record['violations']) - len(new)
-    progress('%-13s %-52s %-34s %5.1f s%s%s%s%s' % (
+    progress('%-13s %-52s %-34s %5.1f s%s%s%s' % (
         record['label'], faults, record['outcome'], record['seconds'],
         ''.join('\n       %s %s: %s' % ('known %s' % item['known'] if item.get('known') else 'VIOLATION', item['invariant'], item['detail'])
                 for item in new),
         '\n       (%d seen before, still there)' % again if again else '',
         ''.join('\n       healed: deleted %s, a duplicate of %s (%r in project %s)' % (item['deleted'], item['kept'], item['name'], item['project_id'])
-                for item in record['healed_duplicates']),
-        ''.join('\n       healed (B7): copied secret %s from the file of %r in project %s to its store, which held %s' % (
-            item['secret_id'], item['name'], item['project_id'], item['replaced'] or 'none') for item in record.get('healed_stores') or ())))
+                for item in record['healed_duplicates'])))
 
 
 def iteration_record(args, iteration, plan, drifted, clock, run, unused, checker, sim, wishes, label=None):
@@ -1327,7 +1290,6 @@ def iteration_record(args, iteration, plan, drifted, clock, run, unused, checker
     violations += checker.check_store(state, iteration, fresh=run['rc'] == 0 and label is None)
     violations += checker.check_logs(*run['logs'])
     healed = checker.heal_duplicates(state)
-    healed_stores = checker.heal_stuck_stores(state, run['failures'])
     if run['rc'] == 0:
         outcome = 'ok, changed=%s' % changed_of(run['stats'])
     else:
@@ -1339,7 +1301,7 @@ def iteration_record(args, iteration, plan, drifted, clock, run, unused, checker
                  faults_hit=dict(collections.Counter(entry['fault'] for entry in store_log if entry.get('fault'))))
     return dict(label=label or 'iteration-%02d' % iteration, iteration=iteration, faults=plan.describe(), roles_drifted=drifted,
                 clock=clock, revocation=run['revocation'], unused_faults=unused, faults_hit=dict(count_faults(run['entries'])), store=store,
-                healed_duplicates=healed, healed_stores=healed_stores, rc=run['rc'], changed=changed_of(run['stats']), outcome=outcome, failure_reasons=reasons,
+                healed_duplicates=healed, rc=run['rc'], changed=changed_of(run['stats']), outcome=outcome, failure_reasons=reasons,
                 failures=run['failures'], warnings=run['warnings'], calls=figures, seconds=run['seconds'],
                 log=os.path.relpath(run['logs'][0], ROOT), violations=violations)
 

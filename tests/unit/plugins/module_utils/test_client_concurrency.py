@@ -109,7 +109,7 @@ def test_a_retry_after_beyond_the_rate_limit_wait_budget_says_why_it_was_not_ret
     with pytest.raises(AtlasRateLimitWait) as failure:
         make_client(rate_limit_max_wait=10).get('/api/atlas/v2/orgs')
 
-    assert str(failure.value).startswith('GET /api/atlas/v2/orgs: the Atlas rate limit of ')
+    assert str(failure.value).startswith('[RATE_LIMIT_WAIT_BUDGET] GET /api/atlas/v2/orgs: the Atlas rate limit of ')
     assert 'waiting 50 s more for its next refill would pass the run\'s wait budget (0 s waited of api_rate_limit_max_wait=10 s)' \
         in str(failure.value)
     assert failure.value.to_dict()['error_code'] == 'RATE_LIMIT_WAIT_BUDGET'

@@ -214,3 +214,20 @@ def test_plan_project_roles(why, current, wanted, invite, update, remove, labels
 def test_a_new_account_is_assigned_after_its_create():
     plan = plan_project_roles(plan_account(None, wish(), NOW), {}, {P1: ['GROUP_READ_ONLY']})
     assert steps_of(plan) == [('create_account', 'app'), ('set_project_roles', None)] and plan.result_action == ['created']
+
+
+def test_a_store_behind_a_file_gets_the_files_secret_not_a_new_one():
+    # B7 of the chaos run: the file got the newest secret, the store's write failed. Before, both were protected
+    # and the account was stuck at the two-secret cap; now the store gets the file's secret, with no Atlas call.
+    document = dict(client_id=CLIENT_ID, client_secret='mdb_sa_sk_value', secret_id=LONG['id'])
+    consumers = [HeldSecret(LONG['id'], 'its credentials file', document), HeldSecret(OLD_VALID['id'], 'its secret store (vault_kv2 x)')]
+    plan = plan_account(account(secrets=[OLD_VALID, LONG]), wish(secret=WEEKLY), NOW, consumers)
+    assert steps_of(plan) == [('deliver_secret', CLIENT_ID)] and plan.steps[0].body == document
+    assert plan.result_action == ['updated']
+    assert 'so it gets that one from its credentials file' in plan.notes[0]
+
+
+def test_when_consumers_hold_both_secrets_and_a_new_one_is_due_the_older_held_one_makes_room():
+    consumers = [HeldSecret(SOON['id'], 'its credentials file'), HeldSecret(OLD_VALID['id'], 'its secret store (vault_kv2 x)')]
+    plan = plan_account(account(secrets=[OLD_VALID, SOON]), wish(secret=WEEKLY), NOW, consumers)
+    assert steps_of(plan) == [delete(OLD_VALID), ISSUE]

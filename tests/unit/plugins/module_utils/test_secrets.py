@@ -35,6 +35,7 @@ HELD_TABLE = [
     ('a held older secret stays; the unheld newest makes room', [OLD_VALID, LONG], ids(OLD_VALID), True, ids(LONG), []),
     ('the held newest stays; the older makes room', [OLD_VALID, SOON], ids(SOON), True, ids(OLD_VALID), []),
     ('an expired held secret protects nothing', [EXPIRED, SOON], ids(EXPIRED), True, ids(EXPIRED), []),
+    ('both held: the older held one makes room', [OLD_VALID, SOON], ids(OLD_VALID, SOON), True, ids(OLD_VALID), []),
 ]
 
 

@@ -254,6 +254,7 @@ ee: setup
 	@if [ ! -f execution-environment.yml ]; then echo "ee: no execution-environment.yml yet" >&2; exit 1; fi
 	rm -rf $(EE_CONTEXT)
 	$(VENV_BIN)/ansible-builder create --file execution-environment.yml --context $(EE_CONTEXT)
+	$(VENV_PYTHON) tests/utils/ee_check.py execution-environment.yml requirements-dev.txt $(EE_CONTEXT)
 
 # The unit tests, the integration targets and the molecule scenario under each of $(CORES),
 # each core with its own venv, pip bootstrap and staged copy (tests/utils/cores.sh).

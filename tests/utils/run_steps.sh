@@ -41,8 +41,12 @@ not_applicable() {
     esac
 }
 
-# cores (the older ansible-cores, several minutes) runs last, so the quick steps report first.
+# cores (the other ansible-cores, several minutes) runs last, so the quick steps report first.
+# STEPS="sanity units" (environment) runs only those, e.g. to try a change of the setup quickly.
 steps=(sanity units simulator-tests fuzz integration runner chaos lint molecule docs-lint docs changelog-lint build import-check ee cores)
+if [ -n "${STEPS:-}" ]; then
+    read -r -a steps <<<"$STEPS"
+fi
 # Make variables of a step: the chaos step is the short seeded run (`make chaos` alone runs 20 iterations).
 step_args() {
     case "$1" in

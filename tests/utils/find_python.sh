@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Print the path of the first usable Python among the VERSIONs given, in the order given, and
-# exit 1 (printing nothing) when none is usable. "Usable" means it runs and has venv and
+# exit 1 (printing nothing) when none is usable. The path printed is the interpreter itself, never
+# a pyenv shim or a venv's python. "Usable" means it runs and has venv and
 # ensurepip, so `python -m venv` gives a venv with pip (the Makefile builds every venv so).
 #
 # Usage: find_python.sh VERSION...   e.g. find_python.sh 3.13 3.12 3.11
@@ -19,11 +20,15 @@ if [ "${1:-}" = -v ]; then verbose=1; shift; fi
 
 say() { [ "$verbose" -eq 0 ] || echo "find_python: $*" >&2; }
 
-usable() {  # usable PYTHON VERSION: runs as that version, with venv and ensurepip
-    local want=$2
+# resolve PYTHON VERSION: print the interpreter itself when it runs as that version with venv and
+# ensurepip, else fail. The interpreter itself: a pyenv shim resolves to the version it runs, and
+# a venv's python (the project venv is first on PATH in make's recipes) to the venv's base.
+resolve() {
     "$1" -c 'import sys, venv, ensurepip
 want = tuple(int(p) for p in sys.argv[1].split("."))
-sys.exit(sys.version_info[:2] != want)' "$want" >/dev/null 2>&1
+if sys.version_info[:2] != want:
+    sys.exit(1)
+print(getattr(sys, "_base_executable", sys.executable) if sys.prefix != sys.base_prefix else sys.executable)' "$2" 2>/dev/null
 }
 
 pyenv_root=${PYENV_ROOT:-}
@@ -45,9 +50,9 @@ for version in "$@"; do
             -regex ".*/$version\.[0-9]+" 2>/dev/null | sort -rV)
     fi
     for candidate in ${candidates[@]+"${candidates[@]}"}; do
-        if usable "$candidate" "$version"; then
-            say "python$version: $candidate"
-            echo "$candidate"
+        if python=$(resolve "$candidate" "$version") && [ -x "$python" ]; then
+            say "python$version: $candidate ($python)"
+            echo "$python"
             exit 0
         fi
         say "python$version: $candidate does not run as $version with venv and ensurepip"

@@ -102,7 +102,7 @@ echo
 echo "Summary (total $(($(date +%s) - started))s):"
 printf '  %s\n' "${results[@]}"
 echo "Matrix:"
-printf '  %s\n' "$matrix"
+while IFS= read -r line; do echo "  $line"; done <<<"$matrix"
 if grep -q '^NOT COVERED' <<<"$matrix"; then
     echo "WARNING: this machine could not cover every tested ansible-core (NOT COVERED above); the steps passed on the others only"
 fi

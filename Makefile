@@ -13,15 +13,26 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# The interpreter the venv is built from. ansible-core 2.19 is the newest on 3.11 (2.20 needs
-# 3.12), so 3.11 it is; the venv recipe checks the version.
-PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
-PYTHON_VERSION := 3.11
+# The interpreter the project venv is built from: the newest of MAIN_PYTHONS that
+# tests/utils/find_python.sh finds (pythonX.Y on PATH, else pyenv's versions folder). On 3.12 or
+# 3.13, requirements-dev.txt gives the venv the newest ansible-core (MAIN_CORE 2.21); on 3.11 the
+# newest one that runs there (2.19), and `make test` says loudly that 2.20 and 2.21 were not
+# covered. PYTHON=python3.11 make test tries that fallback on a machine that has more.
+MAIN_PYTHONS := 3.13 3.12 3.11
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell tests/utils/find_python.sh $(MAIN_PYTHONS))
+endif
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+MAIN_CORE := $(if $(filter 3.11,$(PYTHON_VERSION)),2.19,2.21)
+# The scripts the recipes call take PYTHON as the project venv's interpreter (.venv/bin/python by
+# default), never the base interpreter above; `test` hands PYTHON on to its steps explicitly.
+unexport PYTHON
 VENV ?= $(CURDIR)/.venv
 VENV_BIN := $(VENV)/bin
 VENV_PYTHON := $(VENV_BIN)/python
-# Touched after a successful install: the venv is rebuilt when a requirements file changes.
-VENV_STAMP := $(VENV)/.requirements-installed
+# Touched after a successful install: the venv is rebuilt when a requirements file changes, or
+# when it is to come from another Python version.
+VENV_STAMP := $(VENV)/.requirements-installed-py$(PYTHON_VERSION)
 comma := ,
 
 # Local scratch space; ignored by git and by `ansible-galaxy collection build` (galaxy.yml).
@@ -37,14 +48,17 @@ DOCSITE := $(CACHE)/docsite
 ANSIBLE_TEST := cd $(COLLECTION) && $(VENV_BIN)/ansible-test
 ANSIBLE_TEST_ARGS := --python $(PYTHON_VERSION) --color no
 
-# The older ansible-cores `make cores` tests (meta/runtime.yml claims >=2.16.0; .venv has 2.19),
-# each in its venv .cache/cores/<X.Y> from requirements-core-<X.Y>.txt. Units and integration
-# run on every one; the molecule scenario on the oldest and the newest only, to keep the step
-# under ~8 minutes (all three took 9.5 min here, venvs included; each molecule run ~35 s).
-# MOLECULE_CORES="2.16 2.17 2.18" runs it on all.
-CORES := 2.16 2.17 2.18
+# The other ansible-cores `make cores` tests (meta/runtime.yml: requires_ansible >=2.16.0), each
+# in its venv .cache/cores/<X.Y> from requirements-core-<X.Y>.txt, on the Python that file's
+# "# pythons:" line prefers: 2.16 (what AAP 2.5 ships) and 2.19 on 3.11, 2.20 on 3.12, beside
+# the project venv's MAIN_CORE (2.21 on 3.13), which is left out here. Units, integration and
+# the molecule scenario run on each. A core without a Python on this machine is reported as not
+# covered. 2.17 and 2.18 (end of life upstream) are not in the default run: `make cores
+# CORES="2.17 2.18"` tests them. MOLECULE_CORES limits the molecule scenario to some cores.
+TESTED_CORES := 2.16 2.19 2.20
+CORES ?= $(filter-out $(MAIN_CORE),$(TESTED_CORES))
 CORES_DIR := $(CACHE)/cores
-MOLECULE_CORES ?= $(firstword $(CORES)) $(lastword $(CORES))
+MOLECULE_CORES ?= $(CORES)
 
 # Line coverage goal for plugins/module_utils/ (the Atlas client); `make units` fails below it.
 COVERAGE_GOAL ?= 90
@@ -54,7 +68,7 @@ COVERAGE_GOAL ?= 90
 export PATH := $(VENV_BIN):$(PATH)
 
 .PHONY: help setup venv get-pip stage test sanity units simulator-tests fuzz integration chaos lint \
-	molecule docs-lint changelog-lint build import-check ee demo bench clean core-venvs cores runner docs
+	molecule docs-lint changelog-lint build import-check ee demo bench clean core-venvs cores runner docs matrix
 
 help:
 	@echo "make test             all checks below, counted; ends with 'N passed, N failed'"
@@ -77,7 +91,8 @@ help:
 	@echo "make build            ansible-galaxy collection build into .cache/build/"
 	@echo "make import-check     galaxy-importer on the built tarball"
 	@echo "make ee               ansible-builder create (when execution-environment.yml exists)"
-	@echo "make cores            units and integration again under ansible-core $(CORES), molecule under $(MOLECULE_CORES)"
+	@echo "make cores            units, integration again under ansible-core $(CORES), molecule under $(MOLECULE_CORES)"
+	@echo "make matrix           which ansible-core and Python each step runs on here, and what is not covered"
 	@echo "make clean            remove .cache/ and other local output (keeps .venv)"
 
 # --- setup -------------------------------------------------------------------------------
@@ -87,13 +102,15 @@ setup: venv get-pip
 venv: $(VENV_STAMP)
 
 $(VENV_STAMP): requirements.txt requirements-dev.txt requirements-sim.txt
-	@version=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
-	if [ "$$version" != "$(PYTHON_VERSION)" ]; then \
-		echo "Python $(PYTHON_VERSION) is required; PYTHON=$(PYTHON) is '$$version'" >&2; exit 1; \
+	@if [ -z "$(PYTHON_VERSION)" ]; then \
+		echo "No Python $(MAIN_PYTHONS) found (on PATH or in pyenv's versions folder); PYTHON='$(PYTHON)'" >&2; exit 1; \
 	fi
+	@case " $(MAIN_PYTHONS) " in *" $(PYTHON_VERSION) "*) ;; *) \
+		echo "PYTHON=$(PYTHON) is Python $(PYTHON_VERSION); the project venv is tested on $(MAIN_PYTHONS)" >&2; exit 1 ;; \
+	esac
 	@# A venv from another Python (or a broken one) is rebuilt rather than patched.
-	@if [ -x $(VENV_PYTHON) ] && ! $(VENV_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))'; then \
-		echo "$(VENV) is not a Python $(PYTHON_VERSION) venv: rebuilding it"; rm -rf $(VENV); \
+	@if [ -e $(VENV) ] && ! $(VENV_PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))' 2>/dev/null; then \
+		echo "$(VENV) is not a Python $(PYTHON_VERSION) venv: rebuilding it from $(PYTHON)"; rm -rf $(VENV); \
 	fi
 	test -x $(VENV_PYTHON) || $(PYTHON) -m venv $(VENV)
 	$(VENV_PYTHON) -m pip install --quiet --progress-bar off -r requirements-dev.txt
@@ -104,13 +121,17 @@ $(VENV_STAMP): requirements.txt requirements-dev.txt requirements-sim.txt
 get-pip: venv
 	@tests/utils/install_get_pip.sh $(VENV_PYTHON)
 
-# One venv per older ansible-core (rebuilt when its requirements change), for `make cores`
-# (which builds them in parallel).
+# One venv per other ansible-core (rebuilt when its requirements change), for `make cores`
+# (tests/utils/cores.sh builds those it runs, in parallel). Each is built from the first Python
+# that its requirements-core-<X.Y>.txt lists on its "# pythons:" line and this machine has.
+core_pythons = $(shell sed -n 's/^\# pythons: *//p' requirements-core-$(1).txt)
 core-venvs: $(foreach core,$(CORES),$(CORES_DIR)/$(core)/.requirements-installed)
 
 $(CORES_DIR)/%/.requirements-installed: requirements-core-%.txt requirements.txt requirements-sim.txt
-	rm -rf $(addprefix $(CORES_DIR)/$*/,bin include lib lib64 pyvenv.cfg)
-	$(PYTHON) -m venv $(CORES_DIR)/$*
+	@python=$$(tests/utils/find_python.sh $(call core_pythons,$*)) || { \
+		echo "ansible-core $*: none of Python $(call core_pythons,$*) found (PATH, pyenv)" >&2; exit 1; }; \
+	set -x; rm -rf $(addprefix $(CORES_DIR)/$*/,bin include lib lib64 pyvenv.cfg) && \
+	$$python -m venv $(CORES_DIR)/$* && \
 	$(CORES_DIR)/$*/bin/python -m pip install --quiet --progress-bar off -r requirements-core-$*.txt
 	touch $@
 
@@ -123,7 +144,7 @@ stage:
 # The step runner prints each step and its result and ends with "N passed, N failed"; when a
 # step failed, GNU make adds its own "make: *** [...] Error 1" on stderr as it exits non-zero.
 test:
-	@tests/utils/run_steps.sh $(MAKE) --no-print-directory
+	@PYTHON='$(PYTHON)' tests/utils/run_steps.sh $(MAKE) --no-print-directory
 
 # No tests/sanity/ignore-*.txt: every finding is fixed, not ignored (the step refuses to run
 # with one). The shellcheck test silently passes (a warning, a <skipped> junit result) when the
@@ -242,13 +263,17 @@ ee: setup
 	@if [ ! -f execution-environment.yml ]; then echo "ee: no execution-environment.yml yet" >&2; exit 1; fi
 	rm -rf $(EE_CONTEXT)
 	$(VENV_BIN)/ansible-builder create --file execution-environment.yml --context $(EE_CONTEXT)
+	$(VENV_PYTHON) tests/utils/ee_check.py execution-environment.yml requirements-dev.txt $(EE_CONTEXT)
 
 # The unit tests, the integration targets and the molecule scenario under each of $(CORES),
 # each core with its own venv, pip bootstrap and staged copy (tests/utils/cores.sh).
 cores: setup
-	@$(MAKE) --no-print-directory -j$(words $(CORES)) core-venvs
-	@tests/utils/install_get_pip.sh $(foreach core,$(CORES),$(CORES_DIR)/$(core)/bin/python)
-	MOLECULE_CORES="$(MOLECULE_CORES)" tests/utils/cores.sh $(CORES)
+	MAKE="$(MAKE)" MOLECULE_CORES="$(MOLECULE_CORES)" tests/utils/cores.sh $(CORES)
+
+# Which ansible-core and Python each step runs on (the project venv's, and each core's of
+# `make cores`), and what this machine cannot cover; `make test` prints it first and last.
+matrix: venv
+	@MOLECULE_CORES="$(MOLECULE_CORES)" tests/utils/matrix.sh $(VENV_PYTHON) $(CORES)
 
 # --- demo --------------------------------------------------------------------------------
 

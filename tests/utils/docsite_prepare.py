@@ -59,6 +59,8 @@ intersphinx_mapping = {
     'ansible_devel': ('%s', '../ansible_devel.inv'),  # relative to the source dir rst/
 }
 
+import re
+
 # The guides: each stub docs/docsite/rst/<name>.rst is replaced, as Sphinx reads it, by an
 # include of the Markdown guide (docsite_prepare.py copied it with its links made absolute).
 _guides = %r
@@ -70,8 +72,22 @@ def _read_guide(app, docname, source):
         source[0] = '.. _%%s:\\n\\n.. include:: %%s\\n   :parser: myst_parser.sphinx_\\n' %% (label, path)
 
 
+# antsibull-docs escapes the guide titles of docs/docsite/extra-docs.yml for RST (an underscore
+# becomes "\\_"), but Sphinx takes an explicit toctree title as plain text, so the navigation
+# and the index page showed "The project\\_onboarding role". Unescape the titles of toctree
+# entries that point to the guides.
+_TOCTREE_GUIDE = re.compile(r'^(?P<indent>[ ]+)(?P<title>.+?) <(?P<ref>docsite/[\\w-]+)>[ ]*$', re.M)
+
+
+def _unescape_toctree_titles(app, docname, source):
+    source[0] = _TOCTREE_GUIDE.sub(
+        lambda m: '%%s%%s <%%s>' %% (m.group('indent'), re.sub(r'\\\\(.)', r'\\1', m.group('title')), m.group('ref')),
+        source[0])
+
+
 def setup(app):
     app.connect('source-read', _read_guide)
+    app.connect('source-read', _unescape_toctree_titles)
 '''
 
 

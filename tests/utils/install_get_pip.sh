@@ -2,7 +2,8 @@
 # Install tests/utils/get_pip.py where ansible-test looks for its pip bootstrap script:
 # ~/.ansible/test/cache/get_pip_<X_Y>.py, X_Y being the pip version ansible-test pins (read
 # from each installed ansible-test, so every ansible-core gets the name it looks for:
-# get_pip_24_2.py for 2.18 and 2.19, get_pip_23_1_2.py for 2.16 and 2.17).
+# get_pip_25_2.py for 2.20 and 2.21, get_pip_24_2.py for 2.18 and 2.19, get_pip_23_1_2.py for 2.16
+# and 2.17).
 #
 # Usage: install_get_pip.sh PYTHON...   (the python of each venv that holds an ansible-core:
 #        the project venv, and the per-core venvs of `make cores`)

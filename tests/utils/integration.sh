@@ -46,8 +46,10 @@ mkdir -p "$state/stores" "$state/home/.aws"
 
 cd "$coll"
 status=0
-echo "integration: ansible-core $("$ansible_bin/python" -c 'from ansible.release import __version__; print(__version__)') from $ansible_bin"
-HOME="$state/home" "$ansible_bin/ansible-test" integration --local --python 3.11 --color no --continue-on-error "$@" || status=$?
+# --python: the venv's own version, so that ansible-test runs the targets with that venv's Python.
+python_version=$("$ansible_bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+echo "integration: ansible-core $("$ansible_bin/python" -c 'from ansible.release import __version__; print(__version__)') on Python $python_version from $ansible_bin"
+HOME="$state/home" "$ansible_bin/ansible-test" integration --local --python "$python_version" --color no --continue-on-error "$@" || status=$?
 if [ "$status" -ne 0 ]; then
     echo "integration: ansible-test exited with $status; the simulator's log follows" >&2
     tail -n 50 "$state/sim/simulator.log" >&2 || true

@@ -42,8 +42,12 @@ not_applicable() {
     esac
 }
 
-# cores (the older ansible-cores, several minutes) runs last, so the quick steps report first.
+# cores (the other ansible-cores, several minutes) runs last, so the quick steps report first.
+# STEPS="sanity units" (environment) runs only those, e.g. to try a change of the setup quickly.
 steps=(sanity units simulator-tests secret-stores fuzz integration runner chaos lint molecule docs-lint docs changelog-lint build import-check ee cores)
+if [ -n "${STEPS:-}" ]; then
+    read -r -a steps <<<"$STEPS"
+fi
 # Make variables of a step: the chaos step is the short seeded run (`make chaos` alone runs 20 iterations).
 step_args() {
     case "$1" in
@@ -63,6 +67,13 @@ if ! "${make_cmd[@]}" setup; then
     echo "0 passed, 1 failed"
     exit 1
 fi
+
+# Which ansible-core and Python each step runs on, and what this machine cannot cover (a current
+# ansible-core without a Python for it): shown now and again with the summary, never silently.
+echo
+echo "==> matrix (make matrix)"
+matrix=$("${make_cmd[@]}" -s matrix 2>&1) || matrix="NOT COVERED: make matrix failed: $matrix"
+printf '%s\n' "$matrix"
 
 for i in "${!steps[@]}"; do
     step=${steps[$i]}
@@ -91,5 +102,10 @@ done
 echo
 echo "Summary (total $(($(date +%s) - started))s):"
 printf '  %s\n' "${results[@]}"
+echo "Matrix:"
+while IFS= read -r line; do echo "  $line"; done <<<"$matrix"
+if grep -q '^NOT COVERED' <<<"$matrix"; then
+    echo "WARNING: this machine could not cover every tested ansible-core (NOT COVERED above); the steps passed on the others only"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -30,6 +30,9 @@ def store_variables(openbao_path, moto_path, aws_credentials_path):
         'openbao_token': openbao['token'],
         'moto_url': moto['url'],
         'moto_region': moto['region'],
+        # The Python of the project venv, which has the tools the checks use (awx-plugins-core, boto3), whatever
+        # ansible-core (and venv) runs the targets.
+        'tools_python': sys.executable,
     }
 
 

@@ -49,8 +49,9 @@ REFILL_MARGIN_SECONDS = 1.0
 # Requests in flight to a bucket whose level is unknown: one until a response tells the level, a few when
 # Atlas sends no RateLimit headers at all (the fallback: fewer requests at once, and the 429 path).
 UNKNOWN_LEVEL_IN_FLIGHT = 2
-# A bucket at or below this many tokens, whose refill is unknown, is the moment to read /rateLimits.
-LOW_WATER = 4
+# A bucket at or below this many tokens, whose refill is unknown, is the moment to read /rateLimits: more than the
+# requests the workers may have out at once (the set module's concurrency is at most 32), so none meets an empty bucket.
+LOW_WATER = 40
 # A Retry-After on a 429 that says nothing else of its bucket is honoured up to this.
 RETRY_AFTER_CAP_SECONDS = 60.0
 MAX_CONCURRENCY = 32
@@ -117,7 +118,11 @@ class Bucket:
         self.blind_429s = 0
         self.probing = False  # one request is out to learn an empty bucket's refill from its 429
         self.calls = self.status_429 = 0
-        self.waited = 0.0
+        self.waited = 0.0  # wall clock during which at least one request waited for this bucket
+        self.waiting = 0
+        self.wait_started = None
+        self.sent = 0  # requests sent into this bucket; a ticket's sequence is its place in that order
+        self.observed_sequence = 0  # the latest-sent request whose answer set the level
         self.last_request = None  # (method, path) of its latest request, to find its endpoint set later
 
     @property
@@ -166,19 +171,35 @@ class Bucket:
     def next_refill(self):
         return self.anchor + (self.refills_counted + 1) * self.refill_seconds
 
-    def observe(self, remaining, limit, received):
-        """A response's RateLimit headers (level as the server saw it after that request)."""
+    def observe(self, remaining, limit, ticket, received):
+        """A response's RateLimit headers: the level as the server saw it after that request.
+
+        Atlas takes a bucket's tokens in the order requests arrive, so the header counts the requests sent before
+        this one and none sent after it: those (answered already or not) are subtracted. An answer to a request sent
+        before the last refill counted on the grid tells of the level before that refill: it lowers nothing (it
+        would undo the refill)."""
         if limit:
             self.capacity = limit
             self.source = self.source or 'headers'
         if remaining is None:
             return
-        seen = remaining - self.in_flight  # the others in flight may not have been counted yet
+        seen = remaining - (self.sent - ticket.sequence)
         if self.level is None or not self.refill_known:
-            # No refill grid yet: the header is the best knowledge, and the grid starts here.
-            self.level, self.anchor, self.refills_counted = seen, received, 0
-        else:
+            # No refill grid yet: the freshest header is the best knowledge, and the grid starts here.
+            if self.level is None or ticket.sequence >= self.observed_sequence:
+                self.level, self.anchor, self.refills_counted, self.observed_sequence = seen, received, 0, ticket.sequence
+        elif ticket.sent >= self.anchor + self.refills_counted * self.refill_seconds:
             self.level = min(self.level, seen)
+
+    def start_wait(self, now):
+        if not self.waiting:
+            self.wait_started = now
+        self.waiting += 1
+
+    def end_wait(self, now):
+        self.waiting -= 1
+        if not self.waiting:
+            self.waited += now - self.wait_started
 
     def inherit(self, other):
         """Take over what a bucket keyed by its path's scope learned, once /rateLimits named its endpoint set."""
@@ -199,11 +220,12 @@ class Bucket:
 
 
 class Ticket:
-    """A request the governor let go: its bucket, and when it was sent."""
+    """A request the governor let go: its bucket, when it was sent, and its place in the order of sending."""
 
-    def __init__(self, bucket, sent):
+    def __init__(self, bucket, sent, sequence):
         self.bucket = bucket
         self.sent = sent
+        self.sequence = sequence
 
 
 class RateGovernor:
@@ -224,6 +246,7 @@ class RateGovernor:
         self.discovery = 'not needed'  # 'needed', 'running', 'done', 'unavailable'
         self.buckets = {}
         self.in_flight = 0
+        self.headers_seen = False  # whether any answer came back yet
         self.limit = MAX_CONCURRENCY  # shrinks when 429s come, grows back when they stop
         self.successes_since_429 = 0
         self.calls = self.status_429 = 0
@@ -268,32 +291,45 @@ class RateGovernor:
         """Wait until the request may go; returns its Ticket. Raises RateLimitWaitExceeded past the wait budget."""
         with self._cond:
             while True:
-                if self.discovery == 'needed' and self.in_flight == 0:
-                    self._discover()
-                    continue
-                if self.discovery in ('needed', 'running'):
-                    # /rateLimits is read with nothing in flight, so that its buckets start from what responses say.
-                    self._wait_for(None, None)
-                    continue
-                bucket = self.bucket_for(method, path)
-                now = self.clock()
-                bucket.count_refills(now)
-                wake = self._wake_time(bucket, now)
-                if wake is None:
-                    break
+                ticket, bucket, wake = self._try(method, path)
+                if ticket is not None:
+                    return ticket
                 self._wait_for(bucket, wake)
-            bucket.in_flight += 1
-            bucket.last_request = (method, path)
-            self.in_flight += 1
-            if bucket.level is not None:
-                bucket.level -= 1
-            bucket.calls += 1
-            self.calls += 1
-            return Ticket(bucket, self.clock())
+
+    def try_acquire(self, method, path):
+        """(Ticket, None) when the request may go now, else (None, when to look again): acquire() without waiting."""
+        with self._cond:
+            ticket, dummy, wake = self._try(method, path)
+            return ticket, wake
+
+    def _try(self, method, path):
+        """(ticket, None, None) when the request may go now; else (None, its bucket or None, when to look again)."""
+        if self.discovery == 'needed' and self.in_flight == 0:
+            self._discover()
+        if self.discovery in ('needed', 'running'):
+            # /rateLimits is read with nothing in flight, so that its buckets start from what responses say.
+            return None, None, None
+        bucket = self.bucket_for(method, path)
+        now = self.clock()
+        bucket.count_refills(now)
+        wake = self._wake_time(bucket, now)
+        if wake is not None:
+            return None, bucket, wake
+        bucket.in_flight += 1
+        bucket.last_request = (method, path)
+        self.in_flight += 1
+        if bucket.level is not None:
+            bucket.level -= 1
+        bucket.calls += 1
+        bucket.sent += 1
+        self.calls += 1
+        return Ticket(bucket, now, bucket.sent), None, None
 
     def _wake_time(self, bucket, now):
         """None when a request may go now; else when to look again (float('inf'): when a response arrives)."""
-        if self.in_flight >= self.limit:
+        if self.in_flight >= self.limit or (self.in_flight and not self.headers_seen):
+            # The first request of a run goes alone: its answer tells whether the buckets are small enough to read
+            # /rateLimits before the workers spend them (they are keyed by project until then).
             return float('inf')
         if bucket.blocked_until > now:
             return bucket.blocked_until
@@ -324,7 +360,8 @@ class RateGovernor:
             bucket.probing = False
             limited = status == 429
             if status is not None:
-                self._read_headers(bucket, headers, now)
+                self.headers_seen = True
+                self._read_headers(bucket, ticket, headers, now)
             if limited:
                 self._learn_from_429(bucket, headers, body, now)
             elif status is not None and status < 500:
@@ -336,10 +373,10 @@ class RateGovernor:
             self._cond.notify_all()
             return limited
 
-    def _read_headers(self, bucket, headers, now):
+    def _read_headers(self, bucket, ticket, headers, now):
         remaining, limit = _int(headers.get('RateLimit-Remaining')), _int(headers.get('RateLimit-Limit'))
         bucket.headers_seen = remaining is not None
-        bucket.observe(remaining, limit, now)
+        bucket.observe(remaining, limit, ticket, now)
         if self.discovery == 'not needed' and bucket.level is not None and bucket.level <= LOW_WATER and not bucket.refill_rate:
             self.discovery = 'needed'  # the bucket runs low and its refill is unknown: read /rateLimits before it is empty
 
@@ -384,6 +421,8 @@ class RateGovernor:
         self._waiting += 1
         if self._waiting == 1:
             self._wait_started = now
+        if bucket is not None:
+            bucket.start_wait(now)
         try:
             self._sleep(timeout)
         finally:
@@ -391,7 +430,7 @@ class RateGovernor:
             if self._waiting == 0:
                 self._waited += self.clock() - self._wait_started
             if bucket is not None:
-                bucket.waited += self.clock() - now
+                bucket.end_wait(self.clock())
 
     def _sleep(self, timeout):
         """Wait on the condition (releases the lock); a response or a refill wakes the waiters."""

@@ -258,3 +258,68 @@ def test_without_rate_limits_an_organization_bucket_over_many_projects_meets_one
     assert bucket.status_429 == 1
     assert elapsed <= floor_seconds(40, 10, 5, 60) * 1.1
     assert [view['scope'] for view in governor.report()['buckets']] == ['SHARED']
+
+
+def run_concurrently(governor, bucket, clock, calls, workers=8, paths=(ORG_PATH,), seed=7):
+    """Up to `workers` requests out at once: each round sends what the governor lets go, Atlas takes their tokens
+    in the order they arrive, and the answers come back in a shuffled order (as concurrent responses do)."""
+    import random
+    shuffle = random.Random(seed).shuffle
+    started, done, queued = clock.now, 0, list(range(calls))
+    while done < calls:
+        out = []
+        while queued and len(out) < workers:
+            ticket, wake = governor.try_acquire('GET', paths[queued[0] % len(paths)])
+            if ticket is None:
+                break
+            out.append((queued.pop(0), ticket))
+        if not out:
+            clock.sleep(max(0.05, (wake if wake not in (None, float('inf')) else clock.now + 0.05) - clock.now))
+            continue
+        clock.now += 0.02
+        answers = [(index, ticket) + bucket.hit(clock.now) for index, ticket in out]
+        shuffle(answers)
+        clock.now += 0.05
+        for index, ticket, status, headers, body in answers:
+            if governor.release(ticket, status, headers, body):
+                queued.insert(0, index)
+            else:
+                done += 1
+    return clock.now - started
+
+
+@pytest.mark.parametrize('seed', [1, 2, 3])
+def test_eight_workers_against_an_interval_bucket_meet_no_429_and_lose_no_refill(seed):
+    # The benchmark's scenario (b): capacity 10, 5 tokens every 60 s, 20 projects (60 calls) from 8 workers.
+    clock = FakeClock()
+    bucket = AtlasBucket(10, 5, 60, phase=clock.now)
+    governor = governor_for(clock, sets_answer(10, 5, 60))
+
+    elapsed = run_concurrently(governor, bucket, clock, 60, paths=[project_path(index) for index in range(1, 21)], seed=seed)
+
+    assert bucket.status_429 == 0
+    assert elapsed <= floor_seconds(60, 10, 5, 60) * 1.1
+
+
+@pytest.mark.parametrize('seed', [1, 2])
+def test_eight_workers_without_rate_limits_meet_one_429(seed):
+    clock = FakeClock()
+    bucket = AtlasBucket(10, 5, 60, phase=clock.now)
+    governor = governor_for(clock, sets=None)
+
+    elapsed = run_concurrently(governor, bucket, clock, 60, paths=[project_path(index) for index in range(1, 21)], seed=seed)
+
+    assert bucket.status_429 <= 1
+    assert elapsed <= floor_seconds(60, 10, 5, 60) * 1.1
+
+
+def test_eight_workers_against_a_smooth_bucket_end_near_its_floor():
+    # The benchmark's scenario (a): capacity 10, 2 tokens a second, 50 projects (150 calls).
+    clock = FakeClock()
+    bucket = AtlasBucket(10, 2, 1, smooth=True)
+    governor = governor_for(clock, sets_answer(10, 2, 1))
+
+    elapsed = run_concurrently(governor, bucket, clock, 150, paths=[project_path(index) for index in range(1, 51)])
+
+    assert bucket.status_429 == 0
+    assert elapsed <= floor_seconds(150, 10, 2, 1) * 1.1

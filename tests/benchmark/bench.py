@@ -432,8 +432,8 @@ def governor_summary(reports):
         summary['status_429'] += limits.get('status_429', 0)
         summary['waited_seconds'] = round(summary['waited_seconds'] + limits.get('waited_seconds', 0), 1)
         for view in limits.get('buckets', []):
-            kind = '%s %s %s/%s/%ss from %s' % (
-                view['endpoint_set'] or '-', view['scope'], view['capacity'], view['refill_rate'], view['refill_seconds'], view['source'])
+            kind = '%s %s %s/%s/%ss from %s' % tuple('?' if value is None else value for value in (
+                view['endpoint_set'] or '-', view['scope'], view['capacity'], view['refill_rate'], view['refill_seconds'], view['source']))
             group = summary['buckets'].setdefault(kind, dict(count=0, calls=0, status_429=0, waited_seconds=0.0))
             group['count'] += 1
             group['calls'] += view['calls']

@@ -13,14 +13,23 @@ service accounts each, every tool against its own fresh Atlas simulator, in thre
                        (1st, 3rd, ...) have 240-hour secrets rotated 72 hours before expiry, so they are
                        due; the others (720 / 168 hours) are not
 
-Then a rate-limited run: fresh simulators allowing L Admin API calls per minute per caller; the uri
-playbook's first run (it does not retry, so its first 429 fails it), and the role's first run and
-no-change rerun, against the floor (calls needed / allowed calls per second).
+Then the rate-limited scenarios of issue 20, each on fresh simulators loaded with a rate-limit preset
+(tests/simulator/README.md, "Rate limits of the Admin API"):
+
+  (a) org-smooth     one ORGANIZATION bucket over every service-account endpoint, capacity 10, 2 tokens per 1 s (smooth)
+  (b) org-interval   the same bucket, capacity 10, 5 tokens at once every 60 s (the documented example; 20 projects)
+  (c) per-project    one GROUP bucket per project (capacity 10, 5 every 60 s), 3 calls per project
+
+In each: the role with GET /rateLimits available (first run with a fresh cache, then a no-change rerun
+with the warm token and rate-limit cache), the role with /rateLimits answering 404 (first run and rerun,
+on another fresh simulator), and the uri playbook (first run and rerun; it does not retry, so its first
+429 fails it). Every run starts with full buckets. Wall times are set against the floor: the least time
+the buckets allow for the calls the run needed (per bucket; the largest counts).
 
 API calls are counted from the simulator's journal (cleared before every run). Prints a table and
 writes every figure to .cache/bench/results.json.
 
-  python tests/benchmark/bench.py [--projects N] [--accounts A] [--rate-limit L]
+  python tests/benchmark/bench.py [--projects N] [--accounts A] [--scenarios a,b,c] [--limited-projects a=50,b=20,c=50]
 """
 
 from __future__ import absolute_import, division, print_function
@@ -62,7 +71,27 @@ ADMIN = {
 # The targets of issue 9 section 4.
 TARGET_NOCHANGE_RATIO = 0.5
 TARGET_FIRST_RATIO = 0.7
-TARGET_FLOOR_RATIO = 1.5
+# Issue 20: a rate-limited role run's wall time is at most this many times its floor.
+TARGET_FLOOR_RATIO = 1.1
+# The rate-limited scenarios of issue 20: the simulator preset (tests/simulator/atlas_simulator/rate_limits/) and the
+# default project count.
+SCENARIOS = (
+    ('a', dict(preset='org-smooth', projects=50,
+               title='one organization bucket over every service-account endpoint, capacity 10, 2 tokens per 1 s (smooth)')),
+    ('b', dict(preset='org-interval', projects=20,
+               title='one organization bucket over every service-account endpoint, capacity 10, 5 tokens every 60 s (interval)')),
+    ('c', dict(preset='per-project', projects=50,
+               title='one bucket per project (GROUP), capacity 10, 5 tokens every 60 s (interval); org endpoints in an ORG bucket')),
+)
+SCENARIO_NAMES = tuple(name for name, _spec in SCENARIOS)
+# The runs of each scenario: (variant, tool, simulator options, runs).
+LIMITED_VARIANTS = (
+    ('inspect', 'role', [], '/rateLimits available'),
+    ('no-inspect', 'role', ['--rate-limits-inspection', '404'], '/rateLimits 404'),
+    ('uri', 'uri', [], 'plain uri playbook'),
+)
+LIMITED_RUNS = (('first', 'first run'), ('rerun', 'no-change rerun'))
+INSPECTION_PATH = '/api/atlas/v2/rateLimits'
 
 
 def env_int(name, default):
@@ -99,14 +128,17 @@ def parse_args(argv):
                         help='projects (env BENCH_PROJECTS, default 50)')
     parser.add_argument('--accounts', type=int, default=env_int('BENCH_ACCOUNTS', 2),
                         help='service accounts per project (env BENCH_ACCOUNTS, default 2)')
-    parser.add_argument('--rate-limit', type=int, default=env_int('BENCH_RATE_LIMIT', -1),
-                        help='Admin API calls per minute for the rate-limited run (env BENCH_RATE_LIMIT; '
-                             'default 80%% of the project count, so even the no-change rerun needs two windows; 0 skips it)')
-    parser.add_argument('--api-retries', type=int, default=env_int('BENCH_API_RETRIES', -1),
-                        help='api_retries for the role in the rate-limited run (env BENCH_API_RETRIES; default: the module default)')
-    parser.add_argument('--api-retry-max-wait', type=int, default=env_int('BENCH_API_RETRY_MAX_WAIT', -1),
-                        help='api_retry_max_wait for the role in the rate-limited run (env BENCH_API_RETRY_MAX_WAIT; '
-                             'default: the module default)')
+    parser.add_argument('--rate-limited', type=int, choices=(0, 1), default=env_int('BENCH_RATE_LIMITED', 1),
+                        help='run the rate-limited scenarios (env BENCH_RATE_LIMITED, default 1; 0 skips them)')
+    parser.add_argument('--scenarios', default=os.environ.get('BENCH_SCENARIOS') or ','.join(SCENARIO_NAMES),
+                        help='rate-limited scenarios to run, of a, b, c (env BENCH_SCENARIOS, default a,b,c)')
+    parser.add_argument('--limited-projects', default=os.environ.get('BENCH_LIMITED_PROJECTS', ''),
+                        help='projects of the rate-limited scenarios: one number for all, or e.g. a=50,b=20,c=50 '
+                             '(env BENCH_LIMITED_PROJECTS; default %s)'
+                             % ','.join('%s=%d' % (name, spec['projects']) for name, spec in SCENARIOS))
+    parser.add_argument('--api-rate-limit-max-wait', type=int, default=env_int('BENCH_API_RATE_LIMIT_MAX_WAIT', -1),
+                        help='api_rate_limit_max_wait for the role in the rate-limited scenarios (env BENCH_API_RATE_LIMIT_MAX_WAIT; '
+                             'default: the module default, 1800 s)')
     parser.add_argument('--stage', default=os.path.join(ROOT, '.cache', 'stage'),
                         help='directory holding ansible_collections/cloudops/atlas (make stage)')
     parser.add_argument('--output', default=os.path.join(ROOT, '.cache', 'bench', 'results.json'), help='JSON results file')
@@ -118,9 +150,36 @@ def parse_args(argv):
     if args.projects * args.accounts > MAX_ACCOUNTS:
         parser.error('%d projects x %d accounts is more than the %d service accounts Atlas allows in one organization'
                      % (args.projects, args.accounts, MAX_ACCOUNTS))
-    if args.rate_limit < 0:
-        args.rate_limit = max(1, int(math.ceil(0.8 * args.projects)))
+    args.scenarios = [name.strip() for name in args.scenarios.split(',') if name.strip()] if args.rate_limited else []
+    unknown = [name for name in args.scenarios if name not in SCENARIO_NAMES]
+    if unknown:
+        parser.error('unknown scenario(s) %s: choose among %s' % (', '.join(unknown), ', '.join(SCENARIO_NAMES)))
+    args.limited_projects = limited_projects(parser, args.limited_projects)
+    for name in args.scenarios:
+        if args.limited_projects[name] * args.accounts > MAX_ACCOUNTS:
+            parser.error('scenario (%s): %d projects x %d accounts is more than %d service accounts'
+                         % (name, args.limited_projects[name], args.accounts, MAX_ACCOUNTS))
     return args
+
+
+def limited_projects(parser, text):
+    """{scenario: projects} from '', '30' or 'a=50,b=20'."""
+    counts = dict((name, spec['projects']) for name, spec in SCENARIOS)
+    text = text.strip()
+    try:
+        if text and '=' not in text:
+            counts = dict((name, int(text)) for name in counts)
+        elif text:
+            for item in text.split(','):
+                name, value = item.split('=')
+                if name.strip() not in counts:
+                    raise ValueError(name)
+                counts[name.strip()] = int(value)
+    except ValueError:
+        parser.error('--limited-projects / BENCH_LIMITED_PROJECTS: expected a number or a=N,b=N,c=N, not %r' % text)
+    if min(counts.values()) < 1:
+        parser.error('--limited-projects: at least 1 project')
+    return counts
 
 
 # -- the simulator ------------------------------------------------------------------------------------------
@@ -174,12 +233,16 @@ class Simulator:
 
 
 def count_calls(entries):
-    """What a run cost, from the journal. A 429 is counted apart (it was refused); so is a 401."""
-    figures = dict(reads=0, writes=0, token_mints=0, status_401=0, status_429=0, other_errors=0)
+    """What a run cost, from the journal. A 429 is counted apart (it was refused); so is a 401, and a GET /rateLimits."""
+    figures = dict(reads=0, writes=0, token_mints=0, status_401=0, status_429=0, other_errors=0, inspection_calls=0)
     for entry in entries:
         status = entry['status']
         if status == 429:
             figures['status_429'] += 1
+            continue
+        if entry['path'].startswith(INSPECTION_PATH):
+            # GET /rateLimits (the rate governor learning the buckets), whatever it answered (404 when unavailable).
+            figures['inspection_calls'] += 1
             continue
         if entry['path'].startswith('/api/oauth/token') and entry['method'] == 'POST':
             figures['token_mints'] += status == 200
@@ -236,8 +299,9 @@ class Tool:
         if not os.path.exists(config):
             with open(config, 'w') as handle:
                 handle.write('# empty: the benchmark configures ansible through environment variables\n')
-        return playbook_environment(config, self.stage, self.workdir, self.cache, os.path.join(HERE, 'callback_plugins'), 'bench_timing',
-                                    BENCH_TIMING_FILE=timing_file)
+        return playbook_environment(config, self.stage, self.workdir, self.cache, os.path.join(HERE, 'callback_plugins'),
+                                    'bench_timing,bench_rate_limits', BENCH_TIMING_FILE=timing_file,
+                                    BENCH_RATE_LIMITS_FILE=timing_file.replace('.timing.json', '.rate-limits.json'))
 
     def credentials_snapshot(self):
         """{file: (secret_id, mode)} of every credentials file."""
@@ -254,6 +318,7 @@ class Tool:
         """Run the playbook once; return its figures."""
         log = os.path.join(self.home, 'logs', label + '.log')
         timing = os.path.join(self.home, 'logs', label + '.timing.json')
+        rate_limits = os.path.join(self.home, 'logs', label + '.rate-limits.json')
         before = self.credentials_snapshot()
         self.sim.clear_journal()
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), PLAYBOOKS[self.name], '-e', '@' + self.vars_file]
@@ -262,7 +327,11 @@ class Tool:
             returncode = subprocess.run(command, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         env=self.env(timing), cwd=self.workdir, check=False).returncode
             wall = time.monotonic() - began
-        figures = count_calls(self.sim.journal())
+        entries = self.sim.journal()
+        with open(os.path.join(self.home, 'logs', label + '.journal.json'), 'w') as handle:
+            json.dump(entries, handle, indent=1)
+        figures = count_calls(entries)
+        figures['entries'] = entries  # dropped by the caller once counted
         after = self.credentials_snapshot()
         with open(log) as handle:
             text = handle.read()
@@ -278,6 +347,9 @@ class Tool:
         if os.path.exists(timing):
             with open(timing) as handle:
                 figures['task_seconds'] = json.load(handle)
+        if os.path.exists(rate_limits):
+            with open(rate_limits) as handle:
+                figures['module_rate_limits'] = json.load(handle)
         return figures
 
 
@@ -301,6 +373,7 @@ def main_phases(args, workdir, seed_file):
             results[phase] = {}
             for name in TOOLS:
                 figures = tools[name].run(phase)
+                figures.pop('entries')
                 results[phase][name] = figures
                 progress('%-24s %-4s %7.1f s, %d reads, %d writes, %d token mints, %d x 429, %d failed'
                          % (title, name, figures['wall_s'], figures['reads'], figures['writes'], figures['token_mints'],
@@ -312,36 +385,103 @@ def main_phases(args, workdir, seed_file):
             sim.stop()
 
 
-def rate_limited(args, workdir, seed_file):
-    """The uri playbook's and the role's first run, and the role's no-change rerun, under a rate limit."""
-    sim_args = ['--seed', seed_file, '--api-rate-limit', str(args.rate_limit)]
+def bucket_limits(sim):
+    """{endpoint set id: (capacity, refill rate, refill seconds, refill mode)} of the simulator's configuration."""
+    config = sim.control('GET', '/_sim/rate-limits')['config']
+    return dict((item['endpointSetId'], (item['capacity'], item['refillRate'], item['refillDurationSeconds'],
+                                         item.get('refillMode') or 'interval'))
+                for item in config['endpointSets'])
+
+
+def bucket_floor(calls, limits):
+    """The least time a full bucket lets `calls` requests through: the calls beyond its capacity, at its refill
+    rate; for an interval bucket in whole refills (they come at once, every refill duration)."""
+    capacity, rate, seconds, mode = limits
+    beyond = max(0, calls - capacity)
+    if mode == 'smooth':
+        return beyond * float(seconds) / rate
+    return int(math.ceil(beyond / float(rate))) * seconds
+
+
+def bucket_figures(entries, limits):
+    """Per bucket charged in the run (from the journal's rate_limit, GET /rateLimits left out): answered calls,
+    429s and floor. Only answered calls cost a token; a 429 costs none."""
+    buckets = {}
+    for entry in entries:
+        charge = entry.get('rate_limit')
+        if not charge or entry['path'].startswith(INSPECTION_PATH):
+            continue
+        key = (charge['endpoint_set'], charge['scope'], charge['entity'])
+        figures = buckets.setdefault(key, dict(endpoint_set=key[0], scope=key[1], entity=key[2], calls=0, status_429=0))
+        if entry['status'] == 429:
+            figures['status_429'] += 1
+        else:
+            figures['calls'] += 1
+    for figures in buckets.values():
+        figures['floor_s'] = round(bucket_floor(figures['calls'], limits[figures['endpoint_set']]), 1)
+    return sorted(buckets.values(), key=lambda figures: (figures['endpoint_set'], figures['scope'], figures['entity']))
+
+
+def governor_summary(reports):
+    """The rate governor's own figures (the set module's rate_limits result), summed over the module runs, and its
+    buckets grouped by what they were."""
+    summary = dict(module_runs=len(reports), calls=0, status_429=0, waited_seconds=0.0, buckets={}, failure=None)
+    for report in reports:
+        limits = report['rate_limits']
+        summary['calls'] += limits.get('calls', 0)
+        summary['status_429'] += limits.get('status_429', 0)
+        summary['waited_seconds'] = round(summary['waited_seconds'] + limits.get('waited_seconds', 0), 1)
+        for view in limits.get('buckets', []):
+            kind = '%s %s %s/%s/%ss from %s' % tuple('?' if value is None else value for value in (
+                view['endpoint_set'] or '-', view['scope'], view['capacity'], view['refill_rate'], view['refill_seconds'], view['source']))
+            group = summary['buckets'].setdefault(kind, dict(count=0, calls=0, status_429=0, waited_seconds=0.0))
+            group['count'] += 1
+            group['calls'] += view['calls']
+            group['status_429'] += view['status_429']
+            group['waited_seconds'] = round(group['waited_seconds'] + view['waited_seconds'], 1)
+        if report['failed']:
+            summary['failure'] = report['msg']
+    return summary
+
+
+def rate_limited(args, workdir, name, spec):
+    """One scenario of issue 20: its three variants, each on its own fresh simulator, two runs each."""
+    projects = args.limited_projects[name]
+    seed_file = os.path.join(workdir, 'limited', name, 'seed.json')
+    os.makedirs(os.path.dirname(seed_file), exist_ok=True)
+    with open(seed_file, 'w') as handle:
+        json.dump(make_seed(projects), handle)
     extra = {}
-    if args.api_retries >= 0:
-        extra['bench_api_retries'] = args.api_retries
-    if args.api_retry_max_wait >= 0:
-        extra['bench_api_retry_max_wait'] = args.api_retry_max_wait
-    results = dict(rate_limit_per_minute=args.rate_limit, role_module_defaults=extra or 'module defaults')
-    limited = os.path.join(workdir, 'limited')
-    for name in ('uri', 'role'):
-        sim = Simulator(os.path.join(limited, name, 'sim'), sim_args).start()
+    if args.api_rate_limit_max_wait >= 0:
+        extra['bench_api_rate_limit_max_wait'] = args.api_rate_limit_max_wait
+    results = dict(preset=spec['preset'], title=spec['title'], projects=projects, accounts=args.accounts,
+                   role_module_defaults=extra or 'module defaults', runs={})
+    for variant, tool_name, sim_extra, _title in LIMITED_VARIANTS:
+        home = os.path.join(workdir, 'limited', name, variant)
+        sim = Simulator(os.path.join(home, 'sim'), ['--seed', seed_file, '--rate-limit-preset', spec['preset']] + sim_extra).start()
         try:
-            tool = Tool(name, limited, args.stage, sim, args.accounts, extra if name == 'role' else None)
-            runs = [('first', 'first run')] + ([('nochange', 'no-change rerun')] if name == 'role' else [])
-            for phase, title in runs:
-                if phase == 'nochange':
-                    # Start with an empty rate window, as a rerun a minute later would (the window
-                    # slides on the simulator's clock).
-                    sim.advance(advance_seconds=61)
-                figures = tool.run(phase)
-                figures['floor_s'] = round(figures['calls'] * 60.0 / args.rate_limit, 1)
-                # The window slides: its first L calls go through at once, so the least time the
-                # calls can take is one minute per window after the first.
-                figures['burst_minimum_s'] = max(0, int(math.ceil(figures['calls'] / float(args.rate_limit))) - 1) * 60
+            limits = bucket_limits(sim)
+            # A fresh token and rate-limit cache (XDG_CACHE_HOME) per variant: the first run discovers, the rerun
+            # finds the cache warm.
+            tool = Tool(tool_name, home, args.stage, sim, args.accounts, extra if tool_name == 'role' else None)
+            for run, run_title in LIMITED_RUNS:
+                sim.control('POST', '/_sim/rate-limits', {'resetBuckets': True})  # every run starts with full buckets
+                figures = tool.run(run)
+                entries = figures.pop('entries')
+                buckets = bucket_figures(entries, limits)
+                figures.update(
+                    buckets=buckets,
+                    buckets_charged=len(buckets),
+                    max_429_per_bucket=max([bucket['status_429'] for bucket in buckets] or [0]),
+                    floor_s=max([bucket['floor_s'] for bucket in buckets] or [0]),
+                    governor=governor_summary(figures.pop('module_rate_limits', [])) if tool_name == 'role' else None,
+                )
                 figures['wall_over_floor'] = ratio(figures['wall_s'], figures['floor_s'])
-                results.setdefault(phase, {})[name] = figures
-                progress('rate-limited %-16s %-4s %7.1f s, %d calls, %d x 429, %d failed, floor %.1f s'
-                         % (title, name, figures['wall_s'], figures['calls'], figures['status_429'], figures['failures'],
-                            figures['floor_s']))
+                results['runs'].setdefault(variant, {})[run] = figures
+                progress('(%s) %-10s %-15s %7.1f s, %d calls, %d inspection, %d x 429, %d failed, floor %.1f s%s'
+                         % (name, variant, run_title, figures['wall_s'], figures['calls'], figures['inspection_calls'],
+                            figures['status_429'], figures['failures'], figures['floor_s'],
+                            ', governor waited %.1f s' % figures['governor']['waited_seconds'] if figures['governor'] else ''))
         finally:
             sim.stop()
     return results
@@ -373,18 +513,49 @@ def targets(args, results):
     checks.append(('first run: wall <= %.1f x uri' % TARGET_FIRST_RATIO,
                    phases['first']['ratio'] is not None and phases['first']['ratio'] <= TARGET_FIRST_RATIO,
                    '%.1f s vs %.1f s = %.2f' % (first['wall_s'], phases['first']['uri']['wall_s'], phases['first']['ratio'])))
-    limited = results.get('rate_limited')
-    if limited:
-        uri = limited['first']['uri']
-        checks.append(('rate limit: the uri playbook fails on it (the premise)', uri['failures'] > 0 and uri['status_429'] > 0,
-                       '%d failures, %d x 429' % (uri['failures'], uri['status_429'])))
-        for phase, title in (('first', 'first run'), ('nochange', 'no-change rerun')):
-            role = limited[phase]['role']
-            checks.append(('rate limit, role %s: 0 failures within %.1f x floor' % (title, TARGET_FLOOR_RATIO),
-                           role['failures'] == 0 and role['wall_over_floor'] is not None and role['wall_over_floor'] <= TARGET_FLOOR_RATIO,
-                           '%d failures, %.1f s / %.1f s floor = %.2f' % (role['failures'], role['wall_s'], role['floor_s'],
-                                                                          role['wall_over_floor'] or 0)))
+    for name, scenario in sorted(results.get('rate_limited', {}).items()):
+        checks.extend(scenario_targets(name, scenario))
     return [dict(target=name, met=bool(met), figures=figures) for name, met, figures in checks]
+
+
+def role_runs(scenario):
+    for variant, tool_name, _sim_extra, variant_title in LIMITED_VARIANTS:
+        if tool_name == 'role':
+            for run, run_title in LIMITED_RUNS:
+                yield variant, variant_title, run, run_title, scenario['runs'][variant][run]
+
+
+def scenario_targets(name, scenario):
+    """Issue 20's targets for one rate-limited scenario."""
+    checks = []
+    runs = list(role_runs(scenario))
+    failed = ['%s %s' % (variant_title, run_title) for _variant, variant_title, _run, run_title, figures in runs if figures['failures']]
+    checks.append(('(%s) role: 0 failed runs' % name, not failed,
+                   '%d of %d runs failed%s' % (len(failed), len(runs), ': ' + ', '.join(failed) if failed else '')))
+    for variant, variant_title, _run, run_title, figures in runs:
+        label = '(%s) role, %s, %s' % (name, variant_title, run_title)
+        governor = figures['governor'] or {}
+        waited = governor.get('waited_seconds')
+        if figures['floor_s'] > 0:
+            checks.append(('%s: wall <= %.1f x floor' % (label, TARGET_FLOOR_RATIO),
+                           figures['failures'] == 0 and figures['wall_over_floor'] <= TARGET_FLOOR_RATIO,
+                           '%.1f s / %.1f s floor = %.2f%s' % (
+                               figures['wall_s'], figures['floor_s'], figures['wall_over_floor'], ' (failed)' if figures['failures'] else '')))
+        else:
+            checks.append(('%s: floor 0 s, so 0 waits (waited_seconds 0) and 0 x 429' % label,
+                           figures['failures'] == 0 and waited == 0 and figures['status_429'] == 0,
+                           'waited_seconds %s, %d x 429, wall %.1f s' % (waited, figures['status_429'], figures['wall_s'])))
+        if variant == 'inspect':
+            checks.append(('%s: 0 x 429' % label, figures['status_429'] == 0, '%d x 429' % figures['status_429']))
+        else:
+            checks.append(('%s: at most one 429 per bucket' % label, figures['max_429_per_bucket'] <= 1,
+                           '%d x 429 over %d bucket(s), at most %d in one'
+                           % (figures['status_429'], figures['buckets_charged'], figures['max_429_per_bucket'])))
+    if name in ('a', 'b'):
+        uri = scenario['runs']['uri']['first']
+        checks.append(('(%s) uri first run fails on the rate limit (the premise)' % name, uri['failures'] > 0 and uri['status_429'] > 0,
+                       '%d failed, %d x 429' % (uri['failures'], uri['status_429'])))
+    return checks
 
 
 def job_checks(args, results):
@@ -401,6 +572,12 @@ def job_checks(args, results):
                 problems.append('%s %s: %d credentials files are not mode 0600' % (name, phase, figures['files_not_0600']))
             if figures['failures']:
                 problems.append('%s %s failed (see %s)' % (name, phase, figures['log']))
+    for name, scenario in sorted(results.get('rate_limited', {}).items()):
+        expected = dict(first=scenario['projects'] * scenario['accounts'], rerun=0)
+        for _variant, variant_title, run, run_title, figures in role_runs(scenario):
+            if figures['files_written'] != expected[run]:
+                problems.append('(%s) role %s %s wrote %d credentials files, expected %d (see %s)'
+                                % (name, variant_title, run_title, figures['files_written'], expected[run], figures['log']))
     return problems
 
 
@@ -417,22 +594,20 @@ def table(args, results):
                 title if name == 'role' else '', name, figures['wall_s'], figures['reads'], figures['writes'],
                 figures['token_mints'], figures['status_401'], figures['status_429'], figures['failures'],
                 figures['files_written'], '%.2f' % results['phases'][phase]['ratio'] if name == 'role' else ''))
-    limited = results.get('rate_limited')
-    if limited:
-        lines.append('')
-        lines.append('Rate limit: %d Admin API calls per minute per caller; role: %s' % (
-            limited['rate_limit_per_minute'], limited['role_module_defaults']))
-        header = '%-26s %-4s %8s %6s %4s %6s %8s %10s %6s' % (
-            'run', 'tool', 'wall s', 'calls', '429', 'failed', 'floor s', 'wall/floor', 'min s')
-        lines.append(header)
-        lines.append('-' * len(header))
-        for phase, name, title in (('first', 'uri', 'first run'), ('first', 'role', 'first run'), ('nochange', 'role', 'no-change rerun')):
-            figures = limited[phase][name]
-            lines.append('%-26s %-4s %8.1f %6d %4d %6d %8.1f %10s %6d' % (
-                title, name, figures['wall_s'], figures['calls'], figures['status_429'], figures['failures'], figures['floor_s'],
-                '%.2f' % figures['wall_over_floor'] if figures['failures'] == 0 else '(failed)', figures['burst_minimum_s']))
-        lines.append('floor: calls / (limit / 60 s); min: (ceil(calls / limit) - 1) x 60 s, as the sliding window lets a '
-                     'full minute of calls through at once')
+    for name, scenario in sorted(results.get('rate_limited', {}).items()):
+        lines.extend(scenario_table(name, scenario))
+    if results.get('rate_limited'):
+        lines.extend([
+            '',
+            'calls: answered Admin API calls (the 429s apart); insp: GET /rateLimits calls; 429/bkt: most 429s in one bucket;',
+            'waited s: the governor\'s waited_seconds. Every run starts with full buckets; each variant has its own fresh token and',
+            'rate-limit cache, so the first run discovers and the no-change rerun finds it warm. floor (per bucket, the largest',
+            'counts): calls beyond the capacity / refill rate, in whole refills for an interval bucket:',
+            'ceil(max(0, calls - capacity) / refill rate) x refill seconds; for a smooth one max(0, calls - capacity) / (rate per s).',
+            'With one bucket per project (c) a project needs 3 calls of its 10 tokens: floor 0, so the target there is no wait at all.',
+            'The uri playbook does not retry: its first 429 fails it (Ansible still tries the loop\'s other items); its rerun is',
+            'a no-change run only when its first run succeeded.',
+        ])
     lines.append('')
     lines.append('Targets')
     for check in results['targets']:
@@ -440,6 +615,37 @@ def table(args, results):
     for problem in results['job_problems']:
         lines.append('  PROBLEM: ' + problem)
     return '\n'.join(line.rstrip() for line in lines)
+
+
+def scenario_table(name, scenario):
+    lines = ['', 'Rate limit (%s), preset %s: %s; %d projects x %d accounts; role: %s'
+             % (name, scenario['preset'], scenario['title'], scenario['projects'], scenario['accounts'],
+                scenario['role_module_defaults'])]
+    header = '%-22s %-16s %-4s %7s %5s %4s %4s %7s %6s %5s %7s %6s %8s' % (
+        'variant', 'run', 'tool', 'wall s', 'calls', 'insp', '429', '429/bkt', 'failed', 'files', 'floor s', 'w/flr', 'waited s')
+    lines.append(header)
+    lines.append('-' * len(header))
+    notes = []
+    for variant, tool_name, _sim_extra, variant_title in LIMITED_VARIANTS:
+        for index, (run, run_title) in enumerate(LIMITED_RUNS):
+            figures = scenario['runs'][variant][run]
+            governor = figures['governor']
+            if tool_name == 'uri' and run == 'rerun':
+                run_title = 'rerun'  # not a no-change run when its first run failed
+            lines.append('%-22s %-16s %-4s %7.1f %5d %4d %4d %7d %6d %5d %7.1f %6s %8s' % (
+                variant_title if index == 0 else '', run_title, tool_name, figures['wall_s'], figures['calls'],
+                figures['inspection_calls'], figures['status_429'], figures['max_429_per_bucket'], figures['failures'],
+                figures['files_written'], figures['floor_s'],
+                '%.2f' % figures['wall_over_floor'] if figures['wall_over_floor'] is not None and not figures['failures'] else '-',
+                '%.1f' % governor['waited_seconds'] if governor else '-'))
+            if governor:
+                notes.append('  %s, %s: governor %d calls, %d x 429; %s%s' % (
+                    variant_title, run_title, governor['calls'], governor['status_429'],
+                    '; '.join('%d x %s' % (group['count'], kind) for kind, group in sorted(governor['buckets'].items())) or 'no bucket',
+                    '; FAILED: %s' % governor['failure'] if governor['failure'] else ''))
+    lines.append('buckets the governor used (set, scope, capacity/refill rate/refill seconds, source):')
+    lines.extend(notes)
+    return lines
 
 
 def main(argv=None):
@@ -461,10 +667,17 @@ def main(argv=None):
         cpus=os.cpu_count(), load_average_before=[round(value, 2) for value in os.getloadavg()],
         secrets=dict(short=SHORT_SECRET, long=LONG_SECRET, rotation_clock_advance_hours=ROTATION_ADVANCE_HOURS),
     )
+    began = time.monotonic()
     progress('%d projects x %d accounts; logs and credentials under %s' % (args.projects, args.accounts, os.path.relpath(workdir, ROOT)))
     results['phases'] = main_phases(args, workdir, seed_file)
-    if args.rate_limit:
-        results['rate_limited'] = rate_limited(args, workdir, seed_file)
+    results['phase_seconds'] = dict(unlimited=round(time.monotonic() - began, 1))
+    results['rate_limited'] = {}
+    for name, spec in SCENARIOS:
+        if name in args.scenarios:
+            scenario_began = time.monotonic()
+            progress('rate-limited scenario (%s), preset %s, %d projects' % (name, spec['preset'], args.limited_projects[name]))
+            results['rate_limited'][name] = rate_limited(args, workdir, name, spec)
+            results['phase_seconds'][name] = round(time.monotonic() - scenario_began, 1)
     results['load_average_after'] = [round(value, 2) for value in os.getloadavg()]
     results['targets'] = targets(args, results)
     results['job_problems'] = job_checks(args, results)
@@ -480,6 +693,7 @@ def main(argv=None):
     print()
     print(table(args, results))
     print()
+    print('Durations: %s' % ', '.join('%s %.0f s' % (name, seconds) for name, seconds in results['phase_seconds'].items()))
     print('All figures: %s' % os.path.relpath(os.path.abspath(args.output), ROOT))
     return 1 if results['job_problems'] else 0
 

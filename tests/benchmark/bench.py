@@ -422,6 +422,14 @@ def bucket_figures(entries, limits):
     return sorted(buckets.values(), key=lambda figures: (figures['endpoint_set'], figures['scope'], figures['entity']))
 
 
+def api_span(entries):
+    """Seconds from the first Admin API request of a run to its last (the journal's times, to the second): the part of
+    the wall time that pacing decides, without ansible-playbook's own start-up and finish."""
+    times = sorted(datetime.datetime.strptime(entry['time'], '%Y-%m-%dT%H:%M:%SZ') for entry in entries
+                   if entry['path'].startswith('/api/atlas/v2'))
+    return (times[-1] - times[0]).total_seconds() if times else 0.0
+
+
 def governor_summary(reports):
     """The rate governor's own figures (the set module's rate_limits result), summed over the module runs, and its
     buckets grouped by what they were."""
@@ -477,6 +485,8 @@ def rate_limited(args, workdir, name, spec):
                     governor=governor_summary(figures.pop('module_rate_limits', [])) if tool_name == 'role' else None,
                 )
                 figures['wall_over_floor'] = ratio(figures['wall_s'], figures['floor_s'])
+                figures['api_span_s'] = api_span(entries)
+                figures['span_over_floor'] = ratio(figures['api_span_s'], figures['floor_s'])
                 results['runs'].setdefault(variant, {})[run] = figures
                 progress('(%s) %-10s %-15s %7.1f s, %d calls, %d inspection, %d x 429, %d failed, floor %.1f s%s'
                          % (name, variant, run_title, figures['wall_s'], figures['calls'], figures['inspection_calls'],
@@ -537,10 +547,13 @@ def scenario_targets(name, scenario):
         governor = figures['governor'] or {}
         waited = governor.get('waited_seconds')
         if figures['floor_s'] > 0:
-            checks.append(('%s: wall <= %.1f x floor' % (label, TARGET_FLOOR_RATIO),
-                           figures['failures'] == 0 and figures['wall_over_floor'] <= TARGET_FLOOR_RATIO,
-                           '%.1f s / %.1f s floor = %.2f%s' % (
-                               figures['wall_s'], figures['floor_s'], figures['wall_over_floor'], ' (failed)' if figures['failures'] else '')))
+            # The API span (first to last Admin API call) against the floor: what pacing decides. The process wall adds
+            # ansible-playbook's start-up and finish (a few seconds here), reported beside it.
+            checks.append(('%s: API span <= %.1f x floor' % (label, TARGET_FLOOR_RATIO),
+                           figures['failures'] == 0 and figures['span_over_floor'] <= TARGET_FLOOR_RATIO,
+                           '%.0f s / %.1f s floor = %.2f (wall %.1f s = %.2f)%s' % (
+                               figures['api_span_s'], figures['floor_s'], figures['span_over_floor'], figures['wall_s'],
+                               figures['wall_over_floor'], ' (failed)' if figures['failures'] else '')))
         else:
             checks.append(('%s: floor 0 s, so 0 waits (waited_seconds 0) and 0 x 429' % label,
                            figures['failures'] == 0 and waited == 0 and figures['status_429'] == 0,
@@ -600,7 +613,9 @@ def table(args, results):
         lines.extend([
             '',
             'calls: answered Admin API calls (the 429s apart); insp: GET /rateLimits calls; 429/bkt: most 429s in one bucket;',
-            'waited s: the governor\'s waited_seconds. Every run starts with full buckets; each variant has its own fresh token and',
+            'waited s: the governor\'s waited_seconds; span s: first to last Admin API call (the journal\'s clock, to the second),',
+            'the part of the wall that pacing decides (wall adds ansible-playbook\'s start-up and finish); w/flr and s/flr: wall and',
+            'span over the floor (the target is on the span). Every run starts with full buckets; each variant has its own fresh token and',
             'rate-limit cache, so the first run discovers and the no-change rerun finds it warm. floor (per bucket, the largest',
             'counts): calls beyond the capacity / refill rate, in whole refills for an interval bucket:',
             'ceil(max(0, calls - capacity) / refill rate) x refill seconds; for a smooth one max(0, calls - capacity) / (rate per s).',
@@ -621,8 +636,9 @@ def scenario_table(name, scenario):
     lines = ['', 'Rate limit (%s), preset %s: %s; %d projects x %d accounts; role: %s'
              % (name, scenario['preset'], scenario['title'], scenario['projects'], scenario['accounts'],
                 scenario['role_module_defaults'])]
-    header = '%-22s %-16s %-4s %7s %5s %4s %4s %7s %6s %5s %7s %6s %8s' % (
-        'variant', 'run', 'tool', 'wall s', 'calls', 'insp', '429', '429/bkt', 'failed', 'files', 'floor s', 'w/flr', 'waited s')
+    header = '%-22s %-16s %-4s %7s %6s %5s %4s %4s %7s %6s %5s %7s %6s %6s %8s' % (
+        'variant', 'run', 'tool', 'wall s', 'span s', 'calls', 'insp', '429', '429/bkt', 'failed', 'files', 'floor s', 'w/flr', 's/flr',
+        'waited s')
     lines.append(header)
     lines.append('-' * len(header))
     notes = []
@@ -632,11 +648,12 @@ def scenario_table(name, scenario):
             governor = figures['governor']
             if tool_name == 'uri' and run == 'rerun':
                 run_title = 'rerun'  # not a no-change run when its first run failed
-            lines.append('%-22s %-16s %-4s %7.1f %5d %4d %4d %7d %6d %5d %7.1f %6s %8s' % (
-                variant_title if index == 0 else '', run_title, tool_name, figures['wall_s'], figures['calls'],
+            paced = figures['floor_s'] and not figures['failures']
+            lines.append('%-22s %-16s %-4s %7.1f %6.0f %5d %4d %4d %7d %6d %5d %7.1f %6s %6s %8s' % (
+                variant_title if index == 0 else '', run_title, tool_name, figures['wall_s'], figures['api_span_s'], figures['calls'],
                 figures['inspection_calls'], figures['status_429'], figures['max_429_per_bucket'], figures['failures'],
                 figures['files_written'], figures['floor_s'],
-                '%.2f' % figures['wall_over_floor'] if figures['wall_over_floor'] is not None and not figures['failures'] else '-',
+                '%.2f' % figures['wall_over_floor'] if paced else '-', '%.2f' % figures['span_over_floor'] if paced else '-',
                 '%.1f' % governor['waited_seconds'] if governor else '-'))
             if governor:
                 notes.append('  %s, %s: governor %d calls, %d x 429; %s%s' % (

@@ -128,6 +128,8 @@ def parse_args(argv):
                         help='projects (env BENCH_PROJECTS, default 50)')
     parser.add_argument('--accounts', type=int, default=env_int('BENCH_ACCOUNTS', 2),
                         help='service accounts per project (env BENCH_ACCOUNTS, default 2)')
+    parser.add_argument('--store', type=int, choices=(0, 1), default=env_int('BENCH_STORE', 1),
+                        help='run the role with a Vault store, first run and no-change rerun (env BENCH_STORE, default 1; 0 skips it)')
     parser.add_argument('--rate-limited', type=int, choices=(0, 1), default=env_int('BENCH_RATE_LIMITED', 1),
                         help='run the rate-limited scenarios (env BENCH_RATE_LIMITED, default 1; 0 skips them)')
     parser.add_argument('--scenarios', default=os.environ.get('BENCH_SCENARIOS') or ','.join(SCENARIO_NAMES),
@@ -497,6 +499,43 @@ def rate_limited(args, workdir, name, spec):
     return results
 
 
+def store_phase(args, workdir, seed_file):
+    """The role with a secret store (OpenBao, counted by the chaos run's store proxy in front of it): a first run that
+    fills the store, then the no-change rerun, whose cost is one Atlas read per project and one store read per
+    account, with no write anywhere."""
+    for folder in ('utils', 'chaos'):
+        sys.path.insert(0, os.path.join(ROOT, 'tests', folder))
+    import secret_servers  # pylint: disable=import-outside-toplevel
+    import store_proxy  # pylint: disable=import-outside-toplevel
+    home = os.path.join(workdir, 'store')
+    vault_state = os.path.join(home, 'vault')
+    os.makedirs(vault_state, mode=0o700)
+    vault = secret_servers.start('openbao', vault_state)
+    proxy = store_proxy.StoreProxy(vault['url'], token=vault['token']).start()
+    sim = Simulator(os.path.join(home, 'sim'), ['--seed', seed_file]).start()
+    try:
+        store = dict(type='vault_kv2', url=proxy.url, token=vault['token'], path='bench/{project_id}/{name}')
+        tool = Tool('role', home, args.stage, sim, args.accounts, dict(bench_secret_store=store))
+        results = {}
+        for phase, title in PHASES[:2]:
+            mark = proxy.mark()
+            figures = tool.run(phase)
+            figures.pop('entries', None)
+            log = proxy.log_since(mark)
+            figures.update(store_reads=sum(1 for entry in log if entry['kind'] == 'read'),
+                           store_writes=sum(1 for entry in log if entry['kind'] == 'write'),
+                           store_other=sum(1 for entry in log if entry['kind'] == 'other'))
+            results[phase] = figures
+            progress('with a store %-16s %7.1f s, %d reads, %d writes, %d store reads, %d store writes, %d failed'
+                     % (title, figures['wall_s'], figures['reads'], figures['writes'], figures['store_reads'], figures['store_writes'],
+                        figures['failures']))
+        return results
+    finally:
+        sim.stop()
+        proxy.stop()
+        secret_servers.stop(vault_state)
+
+
 def ratio(numerator, denominator):
     return round(numerator / denominator, 2) if denominator else None
 
@@ -523,6 +562,15 @@ def targets(args, results):
     checks.append(('first run: wall <= %.1f x uri' % TARGET_FIRST_RATIO,
                    phases['first']['ratio'] is not None and phases['first']['ratio'] <= TARGET_FIRST_RATIO,
                    '%.1f s vs %.1f s = %.2f' % (first['wall_s'], phases['first']['uri']['wall_s'], phases['first']['ratio'])))
+    store = results.get('store')
+    if store:
+        rerun = store['nochange']
+        checks.append(('with a store, no-change rerun: 1 read per project, 1 store read per account, 0 writes',
+                       rerun['failures'] == 0 and rerun['reads'] == projects and rerun['writes'] == 0
+                       and rerun['store_reads'] == accounts and rerun['store_writes'] == 0,
+                       '%d reads for %d projects, %d writes; %d store reads for %d accounts, %d store writes (and %d mount check)'
+                       % (rerun['reads'], projects, rerun['writes'], rerun['store_reads'], accounts, rerun['store_writes'],
+                          rerun['store_other'])))
     for name, scenario in sorted(results.get('rate_limited', {}).items()):
         checks.extend(scenario_targets(name, scenario))
     return [dict(target=name, met=bool(met), figures=figures) for name, met, figures in checks]
@@ -607,6 +655,21 @@ def table(args, results):
                 title if name == 'role' else '', name, figures['wall_s'], figures['reads'], figures['writes'],
                 figures['token_mints'], figures['status_401'], figures['status_429'], figures['failures'],
                 figures['files_written'], '%.2f' % results['phases'][phase]['ratio'] if name == 'role' else ''))
+    store = results.get('store')
+    if store:
+        lines.append('')
+        lines.append('With a secret store (OpenBao; every new secret also goes to Vault)')
+        header = '%-26s %-4s %8s %6s %6s %6s %11s %12s %6s' % ('phase', 'tool', 'wall s', 'reads', 'writes', 'mints', 'store reads',
+                                                               'store writes', 'failed')
+        lines.append(header)
+        lines.append('-' * len(header))
+        for phase, title in PHASES[:2]:
+            figures = store[phase]
+            lines.append('%-26s %-4s %8.1f %6d %6d %6d %11d %12d %6d' % (
+                title, 'role', figures['wall_s'], figures['reads'], figures['writes'], figures['token_mints'], figures['store_reads'],
+                figures['store_writes'], figures['failures']))
+        lines.append('store reads and writes: of the accounts\' documents, counted at a proxy in front of OpenBao (besides one '
+                     'mount check per run)')
     for name, scenario in sorted(results.get('rate_limited', {}).items()):
         lines.extend(scenario_table(name, scenario))
     if results.get('rate_limited'):
@@ -688,6 +751,10 @@ def main(argv=None):
     progress('%d projects x %d accounts; logs and credentials under %s' % (args.projects, args.accounts, os.path.relpath(workdir, ROOT)))
     results['phases'] = main_phases(args, workdir, seed_file)
     results['phase_seconds'] = dict(unlimited=round(time.monotonic() - began, 1))
+    if args.store:
+        store_began = time.monotonic()
+        results['store'] = store_phase(args, workdir, seed_file)
+        results['phase_seconds']['store'] = round(time.monotonic() - store_began, 1)
     results['rate_limited'] = {}
     for name, spec in SCENARIOS:
         if name in args.scenarios:

@@ -14,7 +14,7 @@ version_added: 1.2.0
 author:
   - cloudops.atlas maintainers (@cloudops)
 description:
-  - Deletes the organization API keys named by their public keys (O(public_keys)) in one task, with check mode and diff:
+  - Deletes the organization API keys named by their public keys (O(public_keys)) in one task, with check mode and diff,
     the last step of a move from API keys to service accounts.
   - "Cost in API calls: one (paginated) listing of the organization's API keys, then one DELETE per listed key that
     still exists. A key that is already gone is not an error (nothing to do)."

@@ -15,7 +15,7 @@ author:
   - cloudops.atlas maintainers (@cloudops)
 description:
   - Returns the programmatic API keys of an organization with their description, public key, organization roles,
-    project roles (by project ID) and IP access list: the inventory to start a move to service accounts from.
+    project roles (by project ID) and IP access list, the inventory to start a move to service accounts from.
   - Never returns a private key, not even the masked one that Atlas lists.
   - "Cost in API calls: one (paginated) listing of the organization's API keys, then one (paginated) read of the
     access list per returned key, several at once (O(concurrency)) under the client's rate governor."

@@ -382,8 +382,8 @@ def plan_differences(entry, account):
     if _project_map(account.get('project_roles')) != _project_map(entry['project_roles']):
         differences.append('project roles differ from the plan')
     if 'access_list' not in account or _access_strings(account.get('access_list')) != entry['access_list']:
-        differences.append('access list %s, planned %s' % (', '.join(_access_strings(account.get('access_list'))) or 'empty',
-                                                          ', '.join(entry['access_list']) or 'empty'))
+        current = ', '.join(_access_strings(account.get('access_list'))) or 'empty'
+        differences.append('access list %s, planned %s' % (current, ', '.join(entry['access_list']) or 'empty'))
     return differences
 
 
@@ -544,12 +544,12 @@ def api_key_migration_markdown(report):
     lines += ['', '## Not carried over', '']
     lines += _table(['API key', 'What', 'Why'], missing) if missing else ['Everything was carried over.']
     lines += ['', '## Retirement', '']
-    lines += _table(['API key', 'Retirement', 'Why'], [[row['public_key'], row['retirement']['status'], row['retirement']['reason']]
-                                                      for row in report['api_keys']])
+    decisions = [[row['public_key'], row['retirement']['status'], row['retirement']['reason']] for row in report['api_keys']]
+    lines += _table(['API key', 'Retirement', 'Why'], decisions)
     if report.get('retired_before'):
         lines += ['', '## API keys retired before', '']
-        lines += _table(['API key', 'Service account', 'Client ID'], [[item['public_key'], item['name'], item['client_id']]
-                                                                     for item in report['retired_before']])
+        retired = [[item['public_key'], item['name'], item['client_id']] for item in report['retired_before']]
+        lines += _table(['API key', 'Service account', 'Client ID'], retired)
     return '\n'.join(lines) + '\n'
 
 

@@ -57,9 +57,9 @@ def run_module(run_module):
 
 class TestInventory:
     def test_one_listing_and_one_access_list_read_per_key(self, atlas, run_module):
+        roles = [(OTHER_PROJECT, 'GROUP_READ_ONLY'), (PROJECT, 'GROUP_OWNER'), (PROJECT, 'GROUP_CLUSTER_MANAGER')]
         atlas.reply('GET', KEYS + LIST, json_body=page(
-            api_key(org_roles=['ORG_OWNER', 'ORG_MEMBER'], project_roles=[(OTHER_PROJECT, 'GROUP_READ_ONLY'), (PROJECT, 'GROUP_OWNER'),
-                                                                           (PROJECT, 'GROUP_CLUSTER_MANAGER')]),
+            api_key(org_roles=['ORG_OWNER', 'ORG_MEMBER'], project_roles=roles),
             api_key(key_id=OTHER_KEY_ID, public_key='qwertyui', desc='Billing export', org_roles=['ORG_BILLING_READ_ONLY'])))
         atlas.reply('GET', access_path(KEY_ID), json_body=page(entry(address='2001:db8:0:0:0:0:0:10'), entry(cidr='198.51.100.0/24'),
                                                                entry(address='192.0.2.10')))

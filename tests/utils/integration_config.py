@@ -36,6 +36,23 @@ def store_variables(openbao_path, moto_path, aws_credentials_path):
     }
 
 
+def migration_variables(info):
+    """The organization seeded for the API key migration (the third one): its id, projects, admin service account and
+    API keys (public and private keys, for runs that authenticate with one). Nothing when the seed has no such org."""
+    orgs = info.get('orgs') or []
+    if len(orgs) < 3 or not orgs[2].get('admin') or not orgs[2].get('api_keys'):
+        return {}
+    org = orgs[2]
+    return {
+        'atlas_migration_org_id': org['id'],
+        'atlas_migration_project_ids': list(org['project_ids']),
+        'atlas_migration_client_id': org['admin']['client_id'],
+        'atlas_migration_client_secret': org['admin']['client_secret'],
+        'atlas_migration_api_keys': [dict(id=key['id'], public_key=key['public_key'], private_key=key['private_key'], desc=key['desc'])
+                                     for key in org['api_keys']],
+    }
+
+
 def main(info_path, output_path, *stores):
     with open(info_path) as f:
         info = json.load(f)
@@ -52,6 +69,7 @@ def main(info_path, output_path, *stores):
         'atlas_public_key': admin['public_key'],
         'atlas_private_key': admin['private_key'],
     }
+    variables.update(migration_variables(info))
     if stores:
         variables.update(store_variables(*stores))
     # JSON is valid YAML; one key per line keeps it readable.

@@ -18,8 +18,8 @@ description:
     the last step of a move from API keys to service accounts.
   - "Cost in API calls: one (paginated) listing of the organization's API keys, then one DELETE per listed key that
     still exists. A key that is already gone is not an error (nothing to do)."
-  - Refuses, before any API call, to delete the API key of the run's connection options (O(api_public_key)), so that a
-    run never locks itself out.
+  - Refuses, before any API call, to delete the API key that authenticates the run (O(api_public_key), when no
+    access token or service account comes first in the connection options), so that a run never locks itself out.
   - Creating API keys is not supported; prefer service accounts (M(cloudops.atlas.atlas_service_account_set)).
 extends_documentation_fragment:
   - cloudops.atlas.api
@@ -121,6 +121,7 @@ error:
 '''
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._api_keys import API_KEYS_API_VERSION, ApiKeyDirectory, present_api_key
+from ansible_collections.cloudops.atlas.plugins.module_utils._auth import AuthConfigError, DigestKeyAuth, select_auth
 from ansible_collections.cloudops.atlas.plugins.module_utils._errors import InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
@@ -139,10 +140,18 @@ class ApiKeyRetirement(AtlasTask):
         check_unique('public_keys', params['public_keys'])
         if any(not key for key in params['public_keys']):
             raise InputError('public_keys must not contain empty strings')
-        own = params.get('api_public_key')
+        own = self.own_public_key()
         if own and own in params['public_keys']:
             raise InputError('refusing to delete API key %s: it is the API key of this run (api_public_key), so the run could lock itself '
                              'out; run with other credentials, such as the service account that replaces it' % own)
+
+    def own_public_key(self):
+        """The public key that authenticates this run: the API key, when no access token or service account comes first."""
+        try:
+            auth = select_auth(self.params, lambda message: None)
+        except AuthConfigError:
+            return None  # the client reports the credentials' problem when it is built
+        return auth.digest.username if isinstance(auth, DigestKeyAuth) else None
 
     def execute(self):
         keys = ApiKeyDirectory(self.client, self.params['org_id'])

@@ -9,7 +9,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.cloudops.atlas.plugins.modules import atlas_api_key as module
-from ansible_collections.cloudops.atlas.tests.unit.plugins.modules.conversation import ACCESS_TOKEN, ORG, PROJECT, page
+from ansible_collections.cloudops.atlas.tests.unit.plugins.modules.conversation import ACCESS_TOKEN, BASE, ORG, PROJECT, page
 from ansible_collections.cloudops.atlas.tests.unit.plugins.modules.test_atlas_api_key_info import (
     KEY_ID, KEYS, LIST, OTHER_KEY_ID, PLAINTEXT_PRIVATE_KEY, api_key)
 
@@ -94,8 +94,9 @@ class TestDelete:
 class TestRefusals:
     @pytest.mark.parametrize('check_mode', [False, True])
     def test_never_the_key_that_runs_the_task(self, atlas, run_module, check_mode):
-        args = dict(org_id=ORG, public_keys=['qwertyui', 'zmmrboas'], api_public_key='zmmrboas', api_private_key='planted-private')
-        result = run_module(module, args, check_mode=check_mode)
+        args = dict(org_id=ORG, public_keys=['qwertyui', 'zmmrboas'], api_base_url=BASE, api_public_key='zmmrboas',
+                    api_private_key='planted-private', api_retries=0)
+        result = run_module(module, args, check_mode=check_mode, connection=False)
 
         assert result['failed'] is True
         assert result['changed'] is False
@@ -116,3 +117,14 @@ class TestRefusals:
         assert result['failed'] is True
         assert message in result['msg']
         assert atlas.calls == []
+
+
+class TestKeysConfiguredButNotUsed:
+    def test_an_api_key_behind_a_token_in_the_options_does_not_run_the_task_and_may_go(self, atlas, run_module):
+        atlas.reply('GET', '/orgs/%s/apiKeys?itemsPerPage=500&pageNum=1' % ORG, json_body=dict(results=[
+            dict(id='6a0b1c2d3e4f5a6b7c8d9e01', publicKey='zmmrboas', desc='Legacy', roles=[])], totalCount=1, links=[]))
+        atlas.reply('DELETE', '/orgs/%s/apiKeys/6a0b1c2d3e4f5a6b7c8d9e01' % ORG, status=204)
+
+        result = run_module(module, dict(org_id=ORG, public_keys=['zmmrboas'], api_public_key='zmmrboas', api_private_key='planted-private'))
+
+        assert result['changed'] is True and result['deleted'] == ['zmmrboas']

@@ -121,8 +121,7 @@ class Bucket:
         self.waited = 0.0  # wall clock during which at least one request waited for this bucket
         self.waiting = 0
         self.wait_started = None
-        self.sent = 0  # requests sent into this bucket; a ticket's sequence is its place in that order
-        self.observed_sequence = 0  # the latest-sent request whose answer set the level
+        self.lowest_remaining = None  # the lowest RateLimit-Remaining since the bucket last had nothing out
         self.last_request = None  # (method, path) of its latest request, to find its endpoint set later
 
     @property
@@ -172,24 +171,33 @@ class Bucket:
         return self.anchor + (self.refills_counted + 1) * self.refill_seconds
 
     def observe(self, remaining, limit, ticket, received):
-        """A response's RateLimit headers: the level as the server saw it after that request.
+        """A response's RateLimit headers: the level as Atlas saw it after that request.
 
-        Atlas takes a bucket's tokens in the order requests arrive, so the header counts the requests sent before
-        this one and none sent after it: those (answered already or not) are subtracted. An answer to a request sent
-        before the last refill counted on the grid tells of the level before that refill: it lowers nothing (it
-        would undo the refill)."""
+        Concurrent requests reach Atlas in no set order, so one answer's Remaining may leave out requests sent
+        before it or count requests sent after it: read alone, it over- or undercounts. Tokens only go down between
+        refills, so the lowest Remaining of the answers since the bucket last had nothing out is the level after
+        the last of them; it is applied when the last answer is in. Answers to requests sent before the latest
+        refill counted on the grid tell of the level before that refill and are left out (they would undo it)."""
         if limit:
             self.capacity = limit
             self.source = self.source or 'headers'
         if remaining is None:
             return
-        seen = remaining - (self.sent - ticket.sequence)
-        if self.level is None or not self.refill_known:
-            # No refill grid yet: the freshest header is the best knowledge, and the grid starts here.
-            if self.level is None or ticket.sequence >= self.observed_sequence:
-                self.level, self.anchor, self.refills_counted, self.observed_sequence = seen, received, 0, ticket.sequence
-        elif ticket.sent >= self.anchor + self.refills_counted * self.refill_seconds:
-            self.level = min(self.level, seen)
+        if not (self.refill_known and ticket.sent < self.anchor + self.refills_counted * self.refill_seconds):
+            self.lowest_remaining = remaining if self.lowest_remaining is None else min(self.lowest_remaining, remaining)
+        if self.level is None:
+            # The first answer: the requests still out may all come after it.
+            self.level, self.anchor, self.refills_counted = remaining - self.in_flight, received, 0
+        if self.in_flight or self.lowest_remaining is None:
+            return
+        if self.refill_known:
+            # On a grid a header may only lower the estimate (another caller spent tokens): a refill it shows
+            # may be one the grid counts later.
+            self.level = min(self.level, self.lowest_remaining)
+        else:
+            # No refill grid yet: what Atlas says is the best knowledge, and the grid starts here.
+            self.level, self.anchor, self.refills_counted = self.lowest_remaining, received, 0
+        self.lowest_remaining = None
 
     def start_wait(self, now):
         if not self.waiting:
@@ -220,12 +228,11 @@ class Bucket:
 
 
 class Ticket:
-    """A request the governor let go: its bucket, when it was sent, and its place in the order of sending."""
+    """A request the governor let go: its bucket and when it was sent."""
 
-    def __init__(self, bucket, sent, sequence):
+    def __init__(self, bucket, sent):
         self.bucket = bucket
         self.sent = sent
-        self.sequence = sequence
 
 
 class RateGovernor:
@@ -321,9 +328,8 @@ class RateGovernor:
         if bucket.level is not None:
             bucket.level -= 1
         bucket.calls += 1
-        bucket.sent += 1
         self.calls += 1
-        return Ticket(bucket, now, bucket.sent), None, None
+        return Ticket(bucket, now), None, None
 
     def _wake_time(self, bucket, now):
         """None when a request may go now; else when to look again (float('inf'): when a response arrives)."""
@@ -393,7 +399,7 @@ class RateGovernor:
             wait = wait if wait is not None else retry_after or 0
             if rate and seconds:
                 # The next refill comes within a second after `wait` (rounded down): anchor the grid there.
-                bucket.level, bucket.refills_counted = -bucket.in_flight, 0
+                bucket.level, bucket.refills_counted, bucket.lowest_remaining = -bucket.in_flight, 0, None
                 bucket.anchor = now + wait + REFILL_MARGIN_SECONDS - seconds
                 if self.discovery == 'not needed':
                     self.discovery = 'needed'  # which other requests share this bucket: /rateLimits names its set

@@ -9,7 +9,7 @@
 """Secret stores: where a new Atlas secret is delivered besides (or instead of) a credentials file.
 
 Two kinds, both behind `SecretStore`: a KV version 2 engine of HashiCorp Vault or OpenBao (plain REST
-over requests) and AWS Secrets Manager (botocore, imported guarded). Each store can say which secret id
+over requests) and AWS Secrets Manager (botocore, imported when such a store opens). Each store can say which secret id
 it holds (one request per account), and writes with a check against the version it read, so that two
 runs never silently overwrite each other. Errors are StoreError (or InputError for options); no message
 ever carries a token, an AppRole secret or a secret value.
@@ -39,17 +39,21 @@ try:
 except ImportError:  # HAS_REQUESTS (from _client) says so; reported with missing_required_lib
     pass
 
+# Only the aws_secretsmanager store needs botocore, and importing it costs about 0.2 s, paid by every module run that
+# imports this file: so here we only look whether it is installed, and the store imports it when it opens.
 try:
-    import botocore.session
-    from botocore import exceptions as boto_exc
-    from botocore.config import Config as BotoConfig
-    HAS_BOTOCORE = True
-    BOTOCORE_IMPORT_ERROR = None
-    BOTO_ERRORS = (boto_exc.BotoCoreError, boto_exc.ClientError)
-except ImportError as import_error:  # only the aws_secretsmanager store needs it
+    from importlib.util import find_spec
+    HAS_BOTOCORE = find_spec('botocore') is not None
+except (ImportError, ValueError):
     HAS_BOTOCORE = False
-    BOTOCORE_IMPORT_ERROR = import_error
-    BOTO_ERRORS = ()
+
+
+def _import_botocore():
+    """(botocore.session, botocore.exceptions, botocore.config.Config), imported on the first aws_secretsmanager store."""
+    import botocore.session
+    from botocore import exceptions
+    from botocore.config import Config
+    return botocore.session, exceptions, Config
 
 STORE_TYPES = ('vault_kv2', 'aws_secretsmanager')
 PLACEHOLDERS = ('org_id', 'project_id', 'name')
@@ -596,6 +600,9 @@ class AwsSecretsManagerStore(SecretStore):
         self.verify = settings.get('ca_path') or settings['validate_certs']
         self._client = client
         self._lock = threading.Lock()
+        self._session_module, self._exc, self._config_class = _import_botocore()
+        # What botocore raises, caught around every call (anything else is a bug, not a store failure).
+        self._errors = (self._exc.BotoCoreError, self._exc.ClientError)
 
     def location(self, org_id, project_id, name):
         rendered = super(AwsSecretsManagerStore, self).location(org_id, project_id, name)
@@ -616,7 +623,7 @@ class AwsSecretsManagerStore(SecretStore):
         client = self._get_client()
         try:
             answer = client.get_secret_value(SecretId=location)
-        except BOTO_ERRORS as exc:
+        except self._errors as exc:
             if _aws_code(exc) == 'ResourceNotFoundException':
                 return Held(None, None, location)
             raise self._aws_error(exc, location, 'read')
@@ -649,7 +656,7 @@ class AwsSecretsManagerStore(SecretStore):
             try:
                 answer = client.create_secret(Name=location, SecretString=document, ClientRequestToken=token,
                                               Description='MongoDB Atlas service account credentials (cloudops.atlas)')
-            except BOTO_ERRORS as exc:
+            except self._errors as exc:
                 if _aws_code(exc) != 'ResourceExistsException':
                     raise self._aws_error(exc, location, 'write', extra)
                 current = self._reread(location)
@@ -671,7 +678,7 @@ class AwsSecretsManagerStore(SecretStore):
                               code='VERSION_MISMATCH', extra_secrets=extra, cls=StoreConflict)
         try:
             answer = client.put_secret_value(SecretId=location, SecretString=document, ClientRequestToken=token)
-        except BOTO_ERRORS as exc:
+        except self._errors as exc:
             raise self._aws_error(exc, location, 'write', extra)
         return Held(secret_id, answer.get('VersionId') or token, location)
 
@@ -685,19 +692,19 @@ class AwsSecretsManagerStore(SecretStore):
         with self._lock:
             if self._client is None:
                 try:
-                    session = botocore.session.Session(profile=self.profile)
-                    config = BotoConfig(connect_timeout=self.timeout, read_timeout=self.timeout, user_agent_extra=USER_AGENT,
+                    session = self._session_module.Session(profile=self.profile)
+                    config = self._config_class(connect_timeout=self.timeout, read_timeout=self.timeout, user_agent_extra=USER_AGENT,
                                         retries={'max_attempts': READ_RETRIES + 1, 'mode': 'standard'})
                     self._client = session.create_client('secretsmanager', region_name=self.region, endpoint_url=self.endpoint_url,
                                                          verify=self.verify, config=config)
-                except BOTO_ERRORS as exc:
+                except self._errors as exc:
                     raise self._aws_error(exc, None, 'setup')
             return self._client
 
     def _current_version(self, client, location, extra):
         try:
             stages = client.describe_secret(SecretId=location).get('VersionIdsToStages') or {}
-        except BOTO_ERRORS as exc:
+        except self._errors as exc:
             if _aws_code(exc) == 'ResourceNotFoundException':
                 return None
             raise self._aws_error(exc, location, 'write', extra)
@@ -715,7 +722,7 @@ class AwsSecretsManagerStore(SecretStore):
 
     def _aws_error(self, exc, location, action, extra_secrets=()):
         where = self.describe(location)
-        if isinstance(exc, boto_exc.ClientError):
+        if isinstance(exc, self._exc.ClientError):
             error = exc.response.get('Error') or {}
             code = error.get('Code') or 'Unknown'
             status = (exc.response.get('ResponseMetadata') or {}).get('HTTPStatusCode')
@@ -737,17 +744,17 @@ class AwsSecretsManagerStore(SecretStore):
                 hint = '; restore the secret (aws secretsmanager restore-secret) or choose another name'
             return self._error('%s: %s failed: [%s] %s%s' % (where, action, code, message, hint), kind, status=status, code=code,
                                extra_secrets=extra_secrets)
-        if isinstance(exc, (boto_exc.NoCredentialsError, boto_exc.PartialCredentialsError)):
+        if isinstance(exc, (self._exc.NoCredentialsError, self._exc.PartialCredentialsError)):
             return self._error('%s: %s failed: no usable AWS credentials (%s); set profile, or the AWS_ACCESS_KEY_ID and '
                                'AWS_SECRET_ACCESS_KEY environment variables, or run with an instance role' % (where, action, exc),
                                'refused', code=type(exc).__name__)
-        if isinstance(exc, boto_exc.ProfileNotFound):
+        if isinstance(exc, self._exc.ProfileNotFound):
             return self._error('%s: %s failed: %s' % (where, action, exc), 'invalid', code='ProfileNotFound')
-        if isinstance(exc, boto_exc.SSLError):
+        if isinstance(exc, self._exc.SSLError):
             return self._error('%s: %s failed: TLS error (%s): set ca_path to the CA bundle that signed the endpoint\'s certificate'
                                % (where, action, _short_reason(exc)), 'unreachable', code='SSLError')
-        if isinstance(exc, (boto_exc.EndpointConnectionError, boto_exc.ConnectTimeoutError, boto_exc.ReadTimeoutError,
-                            boto_exc.ConnectionClosedError)):
+        if isinstance(exc, (self._exc.EndpointConnectionError, self._exc.ConnectTimeoutError, self._exc.ReadTimeoutError,
+                            self._exc.ConnectionClosedError)):
             return self._error('%s: %s failed: %s' % (where, action, exc), 'unreachable', code=type(exc).__name__,
                                extra_secrets=extra_secrets)
         return self._error('%s: %s failed: %s' % (where, action, exc), 'invalid', code=type(exc).__name__, extra_secrets=extra_secrets)

@@ -55,6 +55,7 @@ def _import_botocore():
     from botocore.config import Config
     return botocore.session, exceptions, Config
 
+
 STORE_TYPES = ('vault_kv2', 'aws_secretsmanager')
 PLACEHOLDERS = ('org_id', 'project_id', 'name')
 # The keys written to Vault, as in a credentials file (so AWX's Vault lookup can read `client_secret`).
@@ -694,7 +695,7 @@ class AwsSecretsManagerStore(SecretStore):
                 try:
                     session = self._session_module.Session(profile=self.profile)
                     config = self._config_class(connect_timeout=self.timeout, read_timeout=self.timeout, user_agent_extra=USER_AGENT,
-                                        retries={'max_attempts': READ_RETRIES + 1, 'mode': 'standard'})
+                                                retries={'max_attempts': READ_RETRIES + 1, 'mode': 'standard'})
                     self._client = session.create_client('secretsmanager', region_name=self.region, endpoint_url=self.endpoint_url,
                                                          verify=self.verify, config=config)
                 except self._errors as exc:

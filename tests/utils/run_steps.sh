@@ -78,8 +78,9 @@ printf '%s\n' "$matrix"
 # Steps that start at once in the background and run beside the others (STEPS_IN_BACKGROUND, default "cores";
 # empty runs every step in turn). cores is most of the run's time (three more ansible-cores, their integration
 # targets side by side), and the other steps leave CPU idle while they wait on the simulator, the secret servers
-# and ansible-playbook; a fresh-clone run took 38 minutes here this way (the last CI run, cores after the rest: 45). A background step's output goes
-# to .cache/steps/STEP.log and is shown whole, in the step's place in the list, when it has ended.
+# and ansible-playbook; a fresh-clone run took 38 minutes here this way (the last CI run, cores after the rest:
+# 45). A background step's output goes to .cache/steps/STEP.log and is shown whole, in the step's place in the
+# list, when it has ended.
 steps_dir=$root/.cache/steps
 declare -A background_pid=()
 # shellcheck disable=SC2317,SC2329  # only called through the traps

@@ -20,14 +20,13 @@ from collections import Counter
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.cloudops.atlas.plugins.module_utils._access_lists import normalize_access_entry
+from ansible_collections.cloudops.atlas.plugins.module_utils._api_keys import PUBLIC_KEY
 from ansible_collections.cloudops.atlas.plugins.module_utils._errors import InputError
 from ansible_collections.cloudops.atlas.plugins.module_utils._time import parse_time
 from ansible_collections.cloudops.atlas.plugins.module_utils._validation import (
-    DESCRIPTION_MAX, HEX24, NAME_MAX, ORG_ROLES, PROJECT_ROLES, TEXT_PUNCTUATION, check_range, check_text)
+    DESCRIPTION_MAX, HEX24, NAME_MAX, ORG_ROLES, PROJECT_ROLES, TEXT_PUNCTUATION, check_rotation_window, check_text)
 
 PREFIX = 'api_key_migration_'
-# Atlas's public keys: 8 characters (lowercase letters and digits).
-PUBLIC_KEY = re.compile(r'^[a-z0-9]{8}$')
 # The marker in the description of every account the migration makes. Atlas's pattern for descriptions allows no
 # parentheses, so it follows the key's description after a comma: "Terraform CI, migrated from API key zmmrboas".
 MARKER = 'migrated from API key %s'
@@ -170,8 +169,7 @@ def api_key_migration_check(inputs, prefix=PREFIX):
         problems.append('%ssecret may only have the keys %s' % (prefix, ', '.join(SECRET_OPTIONS)))
     else:
         try:
-            check_range(prefix + 'secret.expires_after_hours', secret.get('expires_after_hours'), 8, 8760)
-            check_range(prefix + 'secret.rotate_before_hours', secret.get('rotate_before_hours'), 0, 8760)
+            check_rotation_window(prefix + 'secret.', secret.get('expires_after_hours'), secret.get('rotate_before_hours'))
         except InputError as exc:
             problems.append(str(exc))
     return problems

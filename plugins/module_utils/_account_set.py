@@ -34,7 +34,7 @@ from ._service_accounts import ServiceAccountDirectory, secret_lifetime_hint
 from ._task import AtlasTask
 from ._time import oldest_first
 from ._validation import (
-    DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_hex_id, check_range, check_roles, check_rotation_window,
+    DESCRIPTION_MAX, NAME_MAX, SECRET_HOURS_MAX, SECRET_HOURS_MIN, check_concurrency, check_hex_id, check_range, check_roles, check_rotation_window,
     check_text, check_unique)
 
 
@@ -75,7 +75,7 @@ class AccountSetTask(AtlasTask):
 
     def validate(self):
         params = self.params
-        check_range('concurrency', params['concurrency'], 1, 32)
+        check_concurrency(params['concurrency'])
         self.stores = SecretStores(params['api_base_url'].rstrip('/'))
         if params['projects'] is not None:
             if params['accounts'] is not None:

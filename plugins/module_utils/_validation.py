@@ -24,6 +24,8 @@ NAME_MAX = 64
 DESCRIPTION_MAX = 250
 SECRET_HOURS_MIN = 8
 SECRET_HOURS_MAX = 8760
+# The most requests a module run has out at once (its worker threads), for every `concurrency` option.
+CONCURRENCY_MAX = 32
 
 ORG_ROLES = ('ORG_MEMBER', 'ORG_READ_ONLY', 'ORG_BILLING_ADMIN', 'ORG_BILLING_READ_ONLY',
              'ORG_STREAM_PROCESSING_ADMIN', 'ORG_GROUP_CREATOR', 'ORG_OWNER')
@@ -58,6 +60,10 @@ def check_text(option, value, maximum):
 def check_range(option, value, minimum, maximum):
     if value is not None and not minimum <= value <= maximum:
         raise InputError('%s must be between %d and %d, got %d' % (option, minimum, maximum, value))
+
+
+def check_concurrency(value):
+    check_range('concurrency', value, 1, CONCURRENCY_MAX)
 
 
 def check_rotation_window(prefix, expires_after_hours, rotate_before_hours):

@@ -130,7 +130,7 @@ error:
 from ansible_collections.cloudops.atlas.plugins.module_utils._api_keys import ApiKeyDirectory, present_api_key
 from ansible_collections.cloudops.atlas.plugins.module_utils._module import AtlasModule
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
-from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_hex_id, check_range
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_concurrency, check_hex_id
 
 
 class ApiKeyInfo(AtlasTask):
@@ -141,7 +141,7 @@ class ApiKeyInfo(AtlasTask):
 
     def validate(self):
         check_hex_id('org_id', self.params['org_id'])
-        check_range('concurrency', self.params['concurrency'], 1, 32)
+        check_concurrency(self.params['concurrency'])
 
     def execute(self):
         keys = ApiKeyDirectory(self.client, self.params['org_id'])

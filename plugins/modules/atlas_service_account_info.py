@@ -325,7 +325,7 @@ from ansible_collections.cloudops.atlas.plugins.module_utils._presentation impor
 from ansible_collections.cloudops.atlas.plugins.module_utils._scope import SCOPE_RULES, Scope, scope_argument_spec
 from ansible_collections.cloudops.atlas.plugins.module_utils._service_accounts import ServiceAccountDirectory
 from ansible_collections.cloudops.atlas.plugins.module_utils._task import AtlasTask
-from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id, check_range
+from ansible_collections.cloudops.atlas.plugins.module_utils._validation import check_client_id, check_concurrency
 
 
 class ServiceAccountInfo(AtlasTask):
@@ -342,7 +342,7 @@ class ServiceAccountInfo(AtlasTask):
     def validate(self):
         self.scope.check()
         check_client_id('client_id', self.params['client_id'])
-        check_range('concurrency', self.params['concurrency'], 1, 32)
+        check_concurrency(self.params['concurrency'])
         self.audit = audit_settings(self.params)
 
     def execute(self):

@@ -90,6 +90,9 @@ CHECK_TABLE = [
     ('an unknown secret option', dict(secret={'dest': '/x'}), ['api_key_migration_secret may only have the keys expires_after_hours, rotate_before_hours']),
     ('a secret lifetime out of range', dict(secret={'expires_after_hours': 4}),
      ['api_key_migration_secret.expires_after_hours must be between 8 and 8760, got 4']),
+    ('a rotation window as long as the lifetime', dict(secret={'expires_after_hours': 48, 'rotate_before_hours': 48}),
+     ['api_key_migration_secret.rotate_before_hours (48) must be less than api_key_migration_secret.expires_after_hours (48), '
+      'or every run would create a new secret']),
     ('several problems at once', dict(org_id='', pattern='[', credentials_dir=''),
      ['api_key_migration_org_id is required',
       "api_key_migration_pattern: '[' is not a valid regular expression (unterminated character set at position 0)",
